@@ -1,0 +1,88 @@
+"""The `workbench` command line: an entrypoint like the pages (cli -> services -> workbench)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.config import get_settings
+from workbench.db import StoreUnavailable, check_connection, make_engine, make_session_factory, migrate
+from workbench.errors import WorkbenchError
+from workbench.progress import ProgressCallback
+
+app = typer.Typer(
+    help="Deal Workbench: targeting, precedents, documents and monitoring for deal teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+@app.callback()
+def _root() -> None:
+    """Deal Workbench: targeting, precedents, documents and monitoring for deal teams."""
+
+
+def open_store() -> sessionmaker[Session]:
+    """Connect to the configured store and bring its schema up to date."""
+    cfg = get_settings()
+    engine = make_engine(cfg.resolved_database_url)
+    check_connection(engine)
+    migrate(engine)
+    return make_session_factory(engine)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[ProgressCallback]:
+    """A rich progress bar on stderr, driven by a ProgressCallback; silent when not a TTY."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task(description, total=1.0)
+
+        def update(fraction: float, message: str) -> None:
+            progress.update(task, completed=min(max(fraction, 0.0), 1.0), description=message)
+
+        yield update
+
+
+@app.command()
+def init() -> None:
+    """Create the store, or migrate it to the newest schema."""
+    cfg = get_settings()
+    open_store()
+    url = make_engine(cfg.resolved_database_url).url.render_as_string(hide_password=True)
+    out.print(f"Store ready at {url}")
+
+
+# Commands of each capability are defined in their own section below.
+# --- demo ---
+# --- import ---
+
+
+def main() -> None:
+    logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except (WorkbenchError, StoreUnavailable) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

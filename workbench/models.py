@@ -1,0 +1,319 @@
+"""The SQL store's schema: one declarative base, typed columns, portable types.
+
+Money is in millions of the stated currency (USD for the demo universe and for every
+``*_usd_m`` column). Analytic measures are floats, not Numeric: they feed ratios and
+rankings, never a ledger, and floats keep SQLite and pandas fast and warning-free.
+Alembic owns the schema (``workbench/migrations``); change this file, then add a revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so that Alembic batch migrations work on SQLite too.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now, server_default=func.now()
+    )
+
+
+class Company(TimestampMixin, Base):
+    __tablename__ = "companies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Natural key used by importers to upsert: a vendor id, CIK, or "TICKER" by default.
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    ticker: Mapped[str | None] = mapped_column(String(32), index=True)
+    exchange: Mapped[str | None] = mapped_column(String(40))
+    cik: Mapped[str | None] = mapped_column(String(20))
+    isin: Mapped[str | None] = mapped_column(String(12))
+    lei: Mapped[str | None] = mapped_column(String(20))
+    sector: Mapped[str | None] = mapped_column(String(80), index=True)
+    industry: Mapped[str | None] = mapped_column(String(120))
+    sub_industry: Mapped[str | None] = mapped_column(String(160))
+    country: Mapped[str | None] = mapped_column(String(80))
+    region: Mapped[str | None] = mapped_column(String(40), index=True)
+    headquarters: Mapped[str | None] = mapped_column(String(200))
+    listing_status: Mapped[str | None] = mapped_column(String(20))
+    ownership: Mapped[str | None] = mapped_column(String(30))
+    sponsor: Mapped[str | None] = mapped_column(String(200))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    founded_year: Mapped[int | None] = mapped_column(Integer)
+    employees: Mapped[int | None] = mapped_column(Integer)
+    market_cap_usd_m: Mapped[float | None] = mapped_column(Float, index=True)
+    revenue_usd_m: Mapped[float | None] = mapped_column(Float)
+    ebitda_usd_m: Mapped[float | None] = mapped_column(Float)
+    net_income_usd_m: Mapped[float | None] = mapped_column(Float)
+    total_debt_usd_m: Mapped[float | None] = mapped_column(Float)
+    cash_usd_m: Mapped[float | None] = mapped_column(Float)
+    net_debt_usd_m: Mapped[float | None] = mapped_column(Float)
+    revenue_growth_pct: Mapped[float | None] = mapped_column(Float)
+    ebitda_margin_pct: Mapped[float | None] = mapped_column(Float)
+    pe_ratio: Mapped[float | None] = mapped_column(Float)
+    dividend_yield_pct: Mapped[float | None] = mapped_column(Float)
+    rating: Mapped[str | None] = mapped_column(String(8))
+    description: Mapped[str | None] = mapped_column(Text)
+    financials_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(200))
+
+    debt: Mapped[list[DebtInstrument]] = relationship(
+        back_populates="company", cascade="all, delete-orphan"
+    )
+
+
+class DebtInstrument(Base):
+    """One tranche of a company's debt: the maturity ladder is built from these."""
+
+    __tablename__ = "debt_instruments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    instrument: Mapped[str] = mapped_column(String(60))
+    amount_usd_m: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    coupon_pct: Mapped[float | None] = mapped_column(Float)
+    issue_date: Mapped[dt.date | None] = mapped_column(Date)
+    maturity_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    seniority: Mapped[str | None] = mapped_column(String(30))
+    secured: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    company: Mapped[Company] = relationship(back_populates="debt")
+
+
+class Deal(TimestampMixin, Base):
+    __tablename__ = "deals"
+    __table_args__ = (Index("ix_deals_type_date", "deal_type", "announced_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(400))
+    deal_type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(20))
+    announced_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    closed_date: Mapped[dt.date | None] = mapped_column(Date)
+    size_usd_m: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    size_local_m: Mapped[float | None] = mapped_column(Float)
+    sector: Mapped[str | None] = mapped_column(String(80), index=True)
+    industry: Mapped[str | None] = mapped_column(String(160))
+    region: Mapped[str | None] = mapped_column(String(40))
+    country: Mapped[str | None] = mapped_column(String(80))
+    # M&A
+    enterprise_value_usd_m: Mapped[float | None] = mapped_column(Float)
+    ev_revenue: Mapped[float | None] = mapped_column(Float)
+    ev_ebitda: Mapped[float | None] = mapped_column(Float)
+    premium_pct: Mapped[float | None] = mapped_column(Float)
+    consideration: Mapped[str | None] = mapped_column(String(20))
+    # Debt
+    coupon_pct: Mapped[float | None] = mapped_column(Float)
+    tenor_years: Mapped[float | None] = mapped_column(Float)
+    rating: Mapped[str | None] = mapped_column(String(8))
+    # Text for search and reading
+    description: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[Any] | None] = mapped_column(JSON)
+    source: Mapped[str | None] = mapped_column(String(200))
+
+    parties: Mapped[list[DealParty]] = relationship(
+        back_populates="deal", cascade="all, delete-orphan"
+    )
+
+
+class DealParty(Base):
+    __tablename__ = "deal_parties"
+    __table_args__ = (UniqueConstraint("deal_id", "role", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(300))
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+
+    deal: Mapped[Deal] = relationship(back_populates="parties")
+
+
+class Document(TimestampMixin, Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+    doc_type: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(400))
+    doc_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    source: Mapped[str | None] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(Text)
+    char_count: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Price(Base):
+    __tablename__ = "prices"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    open: Mapped[float | None] = mapped_column(Float)
+    high: Mapped[float | None] = mapped_column(Float)
+    low: Mapped[float | None] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    volume: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_prices_date", "date"),)
+
+
+class Watchlist(TimestampMixin, Base):
+    __tablename__ = "watchlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    owner: Mapped[str | None] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+
+    items: Mapped[list[WatchlistItem]] = relationship(
+        back_populates="watchlist", cascade="all, delete-orphan"
+    )
+
+
+class WatchlistItem(Base):
+    __tablename__ = "watchlist_items"
+    __table_args__ = (UniqueConstraint("watchlist_id", "company_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watchlist_id: Mapped[int] = mapped_column(
+        ForeignKey("watchlists.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    watchlist: Mapped[Watchlist] = relationship(back_populates="items")
+
+
+class AlertRule(TimestampMixin, Base):
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    rule_type: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    scope_type: Mapped[str] = mapped_column(String(20), default="all")
+    scope_value: Mapped[str | None] = mapped_column(String(200))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class AlertEvent(Base):
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True
+    )
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE")
+    )
+    # The same condition never fires twice: evaluators derive this key from the condition.
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    fired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    reason: Mapped[str] = mapped_column(Text)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class SavedScreen(TimestampMixin, Base):
+    __tablename__ = "saved_screens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class ScreenRun(Base):
+    """A saved screen's ranked result at one as-of date, kept to compare runs."""
+
+    __tablename__ = "screen_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screen_id: Mapped[int] = mapped_column(
+        ForeignKey("saved_screens.id", ondelete="CASCADE"), index=True
+    )
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    run_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    run_by: Mapped[str | None] = mapped_column(String(120))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"company_id", "key", "name", "rank", "score"}, ...] in rank order
+    results: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class AuditEntry(Base):
+    """Who did what, when: imports, exports, screen runs. Written append-only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    user: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_ref: Mapped[str | None] = mapped_column(String(400))
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    file_name: Mapped[str | None] = mapped_column(String(400))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,71 @@
+"""The app's one bridge to Streamlit's caches: expensive things are built once per process.
+
+Pages import from here; services never do (they receive what they need as arguments).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.config import Settings, get_settings
+from workbench.db import check_connection, make_engine, make_session_factory, migrate, store_is_empty
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    check_connection(engine)
+    migrate(engine)
+    return engine
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def engine() -> Engine:
+    return _engine(get_settings().resolved_database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _session_factory(url: str) -> sessionmaker[Session]:
+    return make_session_factory(_engine(url))
+
+
+def session_factory() -> sessionmaker[Session]:
+    return _session_factory(get_settings().resolved_database_url)
+
+
+def current_user() -> str:
+    return get_settings().user
+
+
+def ensure_store() -> sessionmaker[Session]:
+    """Open (and migrate) the store; on first launch of an empty store, seed the demo data."""
+    factory = session_factory()
+    cfg = get_settings()
+    if cfg.demo_on_empty and not st.session_state.get("_store_checked"):
+        if store_is_empty(factory):
+            from workbench.demo import DemoSize, seed_demo
+
+            bar = st.progress(0.0, text="First launch: building the demo universe...")
+            seed_demo(
+                factory,
+                DemoSize(seed=cfg.demo_seed),
+                progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
+            )
+            bar.empty()
+            st.cache_data.clear()
+        st.session_state["_store_checked"] = True
+    return factory
+
+
+def show_error(exc: Exception) -> None:
+    log.exception("page error")
+    st.error(f"{exc.__class__.__name__}: {exc}")
