@@ -77,6 +77,8 @@ def init() -> None:
 
 def main() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic announces every migration step at INFO; the CLI says "Store ready" instead.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         app()
     except (WorkbenchError, StoreUnavailable) as exc:
