@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -72,8 +73,37 @@ def init() -> None:
 
 # Commands of each capability are defined in their own section below.
 # --- demo ---
-# --- import ---
+@app.command()
+def demo(
+    companies: int = typer.Option(3000, help="Number of fictional companies."),
+    deals: int = typer.Option(5000, help="Number of ECM, DCM and M&A deals."),
+    documents: int = typer.Option(40, help="Number of transcripts and 10-K filings."),
+    price_years: int = typer.Option(3, help="Years of daily prices for listed companies (0: none)."),
+    seed: int = typer.Option(7, help="Random seed: the same seed gives the same data."),
+    replace: bool = typer.Option(False, "--replace", help="Delete existing companies, deals and documents first."),
+) -> None:
+    """Fill the store with the deterministic demo universe."""
+    from workbench.demo import DemoSize, seed_demo
 
+    size = DemoSize(companies=companies, deals=deals, documents=documents,
+                    price_years=price_years, seed=seed)
+    size.validate()  # before opening the store, so a bad size changes nothing
+    factory = open_store()
+    with progress_bar("Demo universe") as progress:
+        summary = seed_demo(factory, size, progress=progress, replace=replace)
+    out.print(
+        f"Demo universe (seed {summary.seed}, as of {summary.as_of:%Y-%m-%d}) seeded in "
+        f"{summary.elapsed_s:.1f} s: {summary.companies:,} companies, "
+        f"{summary.debt_instruments:,} debt instruments, {summary.prices:,} prices, "
+        f"{summary.deals:,} deals, {summary.deal_parties:,} deal parties, "
+        f"{summary.documents:,} documents."
+    )
+
+
+# --- import ---
+# --- screen ---
+# --- alerts ---
+# --- documents ---
 
 def main() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
