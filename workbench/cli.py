@@ -101,6 +101,46 @@ def demo(
 
 
 # --- import ---
+@app.command("import")
+def import_(
+    kind: str = typer.Argument(..., help="What the file holds: companies, deals, prices or documents."),
+    path: str = typer.Argument(..., help="A .csv or .xlsx file."),
+    map_: list[str] = typer.Option(None, "--map", help="field=Column, overrides the detected mapping "
+                                   "(repeatable; field= leaves a field unmapped)."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Import the valid rows and write the "
+                                      "rejected ones to <stem>.rejected.csv beside the file."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the preview and write nothing."),
+) -> None:
+    """Import companies, deals, prices or documents from CSV or XLSX (validated before writing)."""
+    from services.imports import ImportRejected, parse_overrides, preview_import, run_import, source_from_path
+
+    overrides = parse_overrides(map_)
+    source = source_from_path(path)
+    factory = open_store()
+    preview = preview_import(source, kind, session_factory=factory, mapping=overrides)
+    out.print(preview.summary(), markup=False, highlight=False)
+    if not preview.is_valid:
+        err.print(preview.error_message(), markup=False, highlight=False)
+    if dry_run:
+        out.print("Dry run: nothing written.")
+        if not preview.is_valid and not skip_invalid:
+            raise typer.Exit(1)
+        return
+    try:
+        with progress_bar(f"Importing {kind}") as progress:
+            result = run_import(source, kind, session_factory=factory, user=get_settings().user,
+                                mapping=overrides, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+    except ImportRejected:
+        err.print("Nothing was imported. Fix these rows, or import the valid rows only with --skip-invalid.")
+        raise typer.Exit(1) from None
+    out.print(f"Imported {result.imported:,} {kind} ({result.inserted:,} new, {result.updated:,} updated) "
+              f"in {result.elapsed_s:.1f} s; {result.rejected:,} rows rejected.")  # fmt: skip
+    if result.rejected_path:
+        out.print(f"Rejected rows with their reason: {result.rejected_path}", markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+
+
 # --- screen ---
 # --- alerts ---
 # --- documents ---

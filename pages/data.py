@@ -1,0 +1,118 @@
+"""Data: import files (mapping, preview, per-row errors) and browse every table of the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from services.browse import ColumnFilter, browsable_tables, browse_columns, browse_table, export_table_csv
+from services.imports import (
+    KINDS,
+    ImportRejected,
+    detect_mapping,
+    fields_for,
+    preview_import,
+    run_import,
+    source_from_bytes,
+)
+from workbench.errors import WorkbenchError
+from workbench.ui import current_user, session_factory, show_error
+
+NOT_MAPPED = "(not mapped)"
+
+st.title("Data")
+tab_import, tab_browse = st.tabs(["Import", "Browse"])
+
+with tab_import:
+    kind = st.selectbox("What the file holds", KINDS, key="import_kind")
+    upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="import_file")
+    if upload is not None:
+        try:
+            source = source_from_bytes(upload.name, upload.getvalue())
+            columns, detected = detect_mapping(source, kind)
+            overrides: dict[str, str | None] = {}
+            with st.expander("Column mapping (* required)", expanded=False):
+                if detected.preset:
+                    st.caption(f"Known file shape: {detected.preset}")
+                options = [NOT_MAPPED, *columns]
+                grid = st.columns(3)
+                for i, f in enumerate(fields_for(kind)):
+                    current = detected.columns.get(f.name)
+                    choice = grid[i % 3].selectbox(
+                        f.label, options, index=options.index(current) if current in options else 0,
+                        key=f"map_{kind}_{f.name}", help=f.help or None,
+                    )
+                    picked = None if choice == NOT_MAPPED else choice
+                    if picked != current:
+                        overrides[f.name] = picked
+            preview = preview_import(source, kind, session_factory=session_factory(), mapping=overrides)
+            st.caption(f"Read as {preview.encoding}" + (f"; {'; '.join(preview.notes)}" if preview.notes else ""))
+            m = st.columns(5)
+            m[0].metric("Rows", f"{preview.total_rows:,}")
+            m[1].metric("Valid", f"{preview.valid_rows:,}")
+            m[2].metric("Invalid", f"{preview.invalid_rows:,}")
+            m[3].metric("New", f"{preview.new_rows:,}")
+            m[4].metric("Updates", f"{preview.updated_rows:,}")
+            if preview.errors:
+                st.warning(f"{preview.invalid_rows:,} rows are invalid (the header is row {preview.header_row}).")
+                st.dataframe(pd.DataFrame([e.__dict__ for e in preview.errors]), hide_index=True)
+            st.caption("First rows as they will be stored")
+            st.dataframe(preview.sample, hide_index=True)
+            skip = st.checkbox("Skip invalid rows (import the valid ones, download the rejected ones)",
+                               key="import_skip")  # fmt: skip
+            if st.button("Import", type="primary", key="import_go"):
+                try:
+                    result = run_import(source, kind, session_factory=session_factory(), user=current_user(),
+                                        mapping=overrides, skip_invalid=skip)  # fmt: skip
+                    st.session_state["import_result"] = result
+                    st.cache_data.clear()  # other pages' cached reads are now stale
+                except ImportRejected as exc:
+                    st.error(str(exc))
+        except WorkbenchError as exc:
+            st.error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - show, log, keep the page alive
+            show_error(exc)
+    result = st.session_state.get("import_result")
+    if result is not None:
+        st.success(f"Imported {result.imported:,} {result.preview.kind} from {result.preview.file_name} "
+                   f"({result.inserted:,} new, {result.updated:,} updated; {result.rejected:,} rejected).")  # fmt: skip
+        if result.rejected_csv:
+            st.download_button("Download rejected rows", result.rejected_csv, mime="text/csv",
+                               file_name=f"{result.preview.file_name.rsplit('.', 1)[0]}.rejected.csv")  # fmt: skip
+
+with tab_browse:
+    table = st.selectbox("Table", browsable_tables(), index=browsable_tables().index("companies"), key="browse_table")
+    cols = {c.name: c for c in browse_columns(table)}
+    chosen = st.multiselect("Filter on", list(cols), key=f"browse_filters_{table}")
+    filters: list[ColumnFilter] = []
+    for name in chosen:
+        kind_ = cols[name].kind
+        left, right = st.columns(2)
+        if kind_ == "number":
+            low = left.number_input(f"{name} from", value=None, key=f"f_{table}_{name}_lo")
+            high = right.number_input(f"{name} to", value=None, key=f"f_{table}_{name}_hi")
+            filters.append(ColumnFilter(name, low=low, high=high))
+        elif kind_ == "date":
+            low = left.date_input(f"{name} from", value=None, min_value=dt.date(1900, 1, 1), key=f"f_{table}_{name}_lo")
+            high = right.date_input(f"{name} to", value=None, min_value=dt.date(1900, 1, 1), key=f"f_{table}_{name}_hi")
+            filters.append(ColumnFilter(name, low=low, high=high))
+        else:
+            text = left.text_input(f"{name} contains", key=f"f_{table}_{name}_txt")
+            filters.append(ColumnFilter(name, contains=text or None))
+    size_col, page_col = st.columns(2)
+    page_size = size_col.selectbox("Rows per page", [50, 100, 500, 1000], index=1, key="browse_size")
+    page = page_col.number_input("Page", min_value=1, value=1, step=1, key="browse_page")
+    try:
+        frame, total = browse_table(session_factory(), table, filters=filters, limit=page_size,
+                                    offset=(int(page) - 1) * page_size)  # fmt: skip
+        st.caption(f"{total:,} rows match; page {int(page)} of {max(1, -(-total // page_size)):,}")
+        st.dataframe(frame, hide_index=True)
+        st.download_button(
+            "Download matching rows (CSV)",
+            data=lambda: export_table_csv(session_factory(), table, user=current_user(), filters=filters),
+            file_name=f"{table}.csv", mime="text/csv", on_click="ignore", key="browse_download",
+        )
+    except WorkbenchError as exc:
+        st.error(str(exc))

@@ -1,0 +1,169 @@
+"""Browse any table of the store: filtered, paged, and downloadable as CSV.
+
+Table and column names come from the schema registry below, never from user text; filter
+values are always bound parameters (``contains`` escapes ``%`` and ``_``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, Numeric, Table, Text, cast, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench import audit
+from workbench.errors import WorkbenchError
+from workbench.excel import safe_text
+from workbench.models import Base
+
+ColumnKind = Literal["text", "number", "date", "bool", "json"]
+MAX_LIMIT = 10_000
+MAX_EXPORT_ROWS = 500_000
+LONG_TEXT_SHOWN = 500  # characters of a long text column (document text) shown in a browse page
+
+
+@dataclass(frozen=True)
+class BrowseColumn:
+    name: str
+    kind: ColumnKind
+
+
+@dataclass(frozen=True)
+class ColumnFilter:
+    """One filter: ``contains`` for text (case-insensitive), ``low``/``high`` (inclusive) for numbers and dates."""
+
+    column: str
+    contains: str | None = None
+    low: float | dt.date | None = None
+    high: float | dt.date | None = None
+
+
+def _kind(column: Column[Any]) -> ColumnKind:
+    t = column.type
+    if isinstance(t, Boolean):
+        return "bool"
+    if isinstance(t, (Integer, Float, Numeric)):
+        return "number"
+    if isinstance(t, (Date, DateTime)):
+        return "date"
+    if isinstance(t, JSON):
+        return "json"
+    return "text"
+
+
+TABLES: dict[str, Table] = {
+    name: table for name, table in sorted(Base.metadata.tables.items())  # type: ignore[misc]
+}
+
+
+def browsable_tables() -> list[str]:
+    return list(TABLES)
+
+
+def browse_columns(table: str) -> list[BrowseColumn]:
+    return [BrowseColumn(c.name, _kind(c)) for c in _table(table).columns]
+
+
+def _table(name: str) -> Table:
+    if name not in TABLES:
+        raise WorkbenchError(f"unknown table {name!r}: choose one of {', '.join(TABLES)}")
+    return TABLES[name]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _as_date(value: float | dt.date | str, column: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise WorkbenchError(f"filter on {column}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _conditions(table: Table, filters: Sequence[ColumnFilter]) -> list[Any]:
+    conditions: list[Any] = []
+    for f in filters:
+        if f.column not in table.c:
+            raise WorkbenchError(f"{table.name} has no column {f.column!r}; columns are "
+                                 f"{', '.join(table.c.keys())}")  # fmt: skip
+        col = table.c[f.column]
+        kind = _kind(col)
+        if f.contains is not None and f.contains != "":
+            target = cast(col, Text) if kind != "text" else col
+            conditions.append(target.ilike(f"%{_escape_like(f.contains)}%", escape="\\"))
+        for bound, op in ((f.low, "ge"), (f.high, "le")):
+            if bound is None:
+                continue
+            if kind == "number":
+                try:
+                    value: Any = float(bound)  # type: ignore[arg-type]
+                except (TypeError, ValueError):
+                    raise WorkbenchError(f"filter on {f.column}: {bound!r} is not a number") from None
+            elif kind == "date":
+                value = _as_date(bound, f.column)
+                if isinstance(col.type, DateTime):
+                    value = dt.datetime.combine(value, dt.time.max if op == "le" else dt.time.min, dt.UTC)
+            else:
+                raise WorkbenchError(f"filter on {f.column}: ranges apply to numbers and dates only")
+            conditions.append(col >= value if op == "ge" else col <= value)
+    return conditions
+
+
+def _selected(table: Table, *, shorten: bool) -> list[Any]:
+    out = []
+    for c in table.columns:
+        if shorten and isinstance(c.type, Text):
+            out.append(func.substr(c, 1, LONG_TEXT_SHOWN).label(c.name))
+        else:
+            out.append(c)
+    return out
+
+
+def browse_table(session_factory: sessionmaker[Session], table: str, *,
+                 filters: Sequence[ColumnFilter] = (), limit: int = 100,
+                 offset: int = 0) -> tuple[pd.DataFrame, int]:  # fmt: skip
+    """One page of a table's rows matching every filter, and how many rows match in all."""
+    t = _table(table)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise WorkbenchError(f"page size must be 1 to {MAX_LIMIT:,}")
+    if offset < 0:
+        raise WorkbenchError("offset must not be negative")
+    where = _conditions(t, filters)
+    order = list(t.primary_key.columns)
+    with session_factory() as session:
+        total = session.scalar(select(func.count()).select_from(t).where(*where)) or 0
+        result = session.execute(select(*_selected(t, shorten=True)).where(*where).order_by(*order)
+                                 .limit(limit).offset(offset))  # fmt: skip
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+    return frame, int(total)
+
+
+def export_table_csv(session_factory: sessionmaker[Session], table: str, *, user: str,
+                     filters: Sequence[ColumnFilter] = ()) -> bytes:  # fmt: skip
+    """Every matching row as CSV (text that a spreadsheet would run as a formula is neutralised); audited."""
+    t = _table(table)
+    where = _conditions(t, filters)
+    with session_factory.begin() as session:
+        result = session.execute(select(*_selected(t, shorten=False)).where(*where)
+                                 .order_by(*t.primary_key.columns).limit(MAX_EXPORT_ROWS + 1))  # fmt: skip
+        frame = pd.DataFrame(result.all(), columns=list(result.keys()))
+        if len(frame) > MAX_EXPORT_ROWS:
+            raise WorkbenchError(f"more than {MAX_EXPORT_ROWS:,} rows match: narrow the filters")
+        for name in frame.columns:
+            if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name]):
+                frame[name] = frame[name].map(lambda v: safe_text(v) if isinstance(v, str) else v)
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        data = buffer.getvalue().encode("utf-8")
+        audit.record(session, user=user, action="export", object_type=table, object_ref=f"{table}.csv",
+                     row_count=len(frame), file_name=f"{table}.csv", file_sha256=audit.file_sha256(data=data),
+                     details={"format": "csv", "filters": [f.__dict__ for f in filters]})  # fmt: skip
+    return data

@@ -1,0 +1,444 @@
+"""Preview and run an import: validate everything first, then write in one transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.imports.fields import PARTY_ROLES, fields_for
+from services.imports.mapping import ColumnMapping, build_mapping, missing_required
+from services.imports.reading import ImportSource, RawTable, read_table
+from services.imports.rows import ParsedRows, Record, RowError, parse_rows
+from workbench import audit
+from workbench.config import get_settings
+from workbench.errors import WorkbenchError
+from workbench.models import Company, Deal, DealParty, Document, Price
+from workbench.progress import ProgressCallback, no_progress
+
+ERRORS_KEPT = 1000  # in the preview; the rejected-rows file has all of them
+ERRORS_IN_MESSAGE = 20
+SAMPLE_ROWS = 20
+CHUNK = 500  # ids per IN (...) and rows per write batch: well under every driver's parameter limit
+T = TypeVar("T")
+
+
+class ImportRejected(WorkbenchError):
+    """The file has invalid rows and skip-invalid was not asked for: nothing was written."""
+
+    def __init__(self, message: str, preview: ImportPreview) -> None:
+        super().__init__(message)
+        self.preview = preview
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    kind: str
+    file_name: str
+    file_sha256: str
+    encoding: str
+    preset: str | None
+    mapping: dict[str, str]  # field -> file column
+    constants: dict[str, str]  # field -> value set on every row by a preset
+    scales: dict[str, float]  # field -> multiplier applied to the column's numbers
+    columns: list[str]
+    unmapped_columns: list[str]
+    header_row: int
+    total_rows: int
+    valid_rows: int
+    invalid_rows: int
+    new_rows: int
+    updated_rows: int
+    errors: list[RowError]  # the first ERRORS_KEPT, in file order
+    error_count: int
+    notes: list[str]
+    sample: pd.DataFrame  # the first valid rows as they will be stored
+
+    @property
+    def is_valid(self) -> bool:
+        return self.invalid_rows == 0
+
+    def error_message(self, limit: int = ERRORS_IN_MESSAGE) -> str:
+        lines = [f"{self.file_name}: {self.invalid_rows:,} of {self.total_rows:,} rows are invalid "
+                 f"(row numbers count the header as row {self.header_row}):"]  # fmt: skip
+        for e in self.errors[:limit]:
+            lines.append(f"  row {e.row}, column {e.column!r}, value {e.value!r}: {e.reason}")
+        if self.error_count > limit:
+            lines.append(f"  ... and {self.error_count - limit:,} more problems")
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        mapped = ", ".join(f"{f}<-{c!r}" for f, c in self.mapping.items())
+        lines = [
+            f"{self.file_name} ({self.encoding}), {self.kind}"
+            + (f", known shape {self.preset}" if self.preset else ""),
+            f"mapping: {mapped}",
+        ]
+        if self.constants:
+            lines.append("set on every row: " + ", ".join(f"{k}={v!r}" for k, v in self.constants.items()))
+        if self.unmapped_columns:
+            lines.append("not imported: " + ", ".join(repr(c) for c in self.unmapped_columns))
+        lines.extend(f"note: {n}" for n in self.notes)
+        lines.append(f"rows: {self.total_rows:,} read, {self.valid_rows:,} valid ({self.new_rows:,} new, "
+                     f"{self.updated_rows:,} updates), {self.invalid_rows:,} invalid")  # fmt: skip
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    preview: ImportPreview
+    inserted: int
+    updated: int
+    rejected: int
+    elapsed_s: float
+    rejected_path: Path | None = None
+    rejected_csv: bytes | None = None  # the rejected rows with a `reason` column, for a download
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.inserted + self.updated
+
+
+@dataclass
+class _Prepared:
+    preview: ImportPreview
+    table: RawTable
+    parsed: ParsedRows
+    mapping: ColumnMapping
+    company_ids: dict[str, int]  # lowered company ref -> id (prices, documents)
+    existing: dict[Any, Any]  # natural key -> primary key of rows already stored
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _resolve_companies(session: Session, refs: Iterable[str]) -> tuple[dict[str, int], set[str]]:
+    """Company refs (key first, else a ticker held by exactly one company) -> ids; and ambiguous refs."""
+    wanted = sorted({r for r in refs if r})
+    by_key: dict[str, int] = {}
+    by_ticker: dict[str, set[int]] = {}
+    for chunk in _chunks(wanted):
+        variants = sorted({*chunk, *(r.upper() for r in chunk)})
+        rows = session.execute(select(Company.id, Company.key, Company.ticker)
+                               .where(or_(Company.key.in_(variants), Company.ticker.in_(variants)))).all()  # fmt: skip
+        for cid, key, ticker in rows:
+            by_key[key.lower()] = cid
+            if ticker:
+                by_ticker.setdefault(ticker.lower(), set()).add(cid)
+    resolved: dict[str, int] = {}
+    ambiguous: set[str] = set()
+    for ref in wanted:
+        low = ref.lower()
+        if low in by_key:
+            resolved[low] = by_key[low]
+        elif len(by_ticker.get(low, ())) == 1:
+            resolved[low] = next(iter(by_ticker[low]))
+        elif len(by_ticker.get(low, ())) > 1:
+            ambiguous.add(low)
+    return resolved, ambiguous
+
+
+_KEYED = {"companies": Company, "deals": Deal, "documents": Document}
+
+
+def _existing(session: Session, kind: str, records: list[Record], company_ids: dict[str, int]) -> dict[Any, Any]:
+    if kind in _KEYED:
+        model = _KEYED[kind]
+        keys = [r.key for r in records]
+        found: dict[Any, Any] = {}
+        for chunk in _chunks(keys):
+            found.update(session.execute(select(model.key, model.id).where(model.key.in_(chunk))).all())
+        return found
+    ids = sorted({company_ids[r.company_ref.lower()] for r in records if r.company_ref
+                  and r.company_ref.lower() in company_ids})  # fmt: skip
+    pairs: dict[Any, Any] = {}
+    for chunk in _chunks(ids):
+        for cid, date in session.execute(select(Price.company_id, Price.date).where(Price.company_id.in_(chunk))):
+            pairs[(cid, date)] = True
+    return pairs
+
+
+def _record_pk(kind: str, record: Record, company_ids: dict[str, int]) -> Any:
+    if kind == "prices":
+        return (company_ids.get((record.company_ref or "").lower()), record.values["date"])
+    return record.key
+
+
+def _sample(kind: str, records: list[Record]) -> pd.DataFrame:
+    rows = []
+    for r in records[:SAMPLE_ROWS]:
+        row: dict[str, Any] = {"row": r.row}
+        if r.company_ref is not None:
+            row["company"] = r.company_ref
+        row.update({k: v for k, v in r.values.items() if k not in ("text", "sha256")})
+        if kind == "documents":
+            row["text"] = r.values["text"][:200]
+        for role in PARTY_ROLES:
+            names = [n for ro, n in r.parties if ro == role]
+            if names:
+                row[role] = "; ".join(names)
+        if "categories" in row:
+            row["categories"] = ", ".join(row["categories"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session],
+             mapping: dict[str, str | None] | None, progress: ProgressCallback) -> _Prepared:  # fmt: skip
+    fields_for(kind)  # unknown kind: a clear error before reading anything
+    progress(0.02, f"Reading {source.name}")
+    table = read_table(source)
+    column_mapping = build_mapping(kind, table.columns, mapping)
+    missing = missing_required(kind, column_mapping)
+    if missing:
+        raise WorkbenchError(
+            f"{source.name}: no column for the required {kind} field(s) {', '.join(missing)}; "
+            f"map one with --map field=Column (the file's columns are {', '.join(table.columns)})"
+        )
+    progress(0.1, f"Checking {len(table.rows):,} rows")
+    parsed = parse_rows(kind, table, column_mapping)
+    company_ids: dict[str, int] = {}
+    with session_factory() as session:
+        if kind in ("prices", "documents"):
+            refs = [r.company_ref for r in parsed.records if r.company_ref]
+            company_ids, ambiguous = _resolve_companies(session, refs)
+            column = column_mapping.columns.get("company", "company")
+            kept = []
+            for r in parsed.records:
+                ref = (r.company_ref or "").lower()
+                if r.company_ref and ref not in company_ids:
+                    reason = ("ticker held by several companies: use the company key" if ref in ambiguous
+                              else "unknown company: no company has this key or ticker")  # fmt: skip
+                    parsed.errors.setdefault(r.row, []).append(RowError(r.row, column, r.company_ref, reason))
+                else:
+                    kept.append(r)
+            parsed.records = kept
+            parsed.errors = dict(sorted(parsed.errors.items()))
+        existing = _existing(session, kind, parsed.records, company_ids)
+    updated = sum(1 for r in parsed.records if _record_pk(kind, r, company_ids) in existing)
+    errors = [e for row_errors in parsed.errors.values() for e in row_errors]
+    mapped_columns = set(column_mapping.columns.values()) | {
+        c for cols in column_mapping.fallbacks.values() for c in cols}  # fmt: skip
+    preview = ImportPreview(
+        kind=kind, file_name=source.name, file_sha256=source.sha256, encoding=table.encoding,
+        preset=column_mapping.preset, mapping=dict(column_mapping.columns),
+        constants=dict(column_mapping.constants), scales=dict(column_mapping.scales), columns=list(table.columns),
+        unmapped_columns=[c for c in table.columns if c not in mapped_columns], header_row=table.header_row,
+        total_rows=len(table.rows), valid_rows=len(parsed.records), invalid_rows=len(parsed.errors),
+        new_rows=len(parsed.records) - updated, updated_rows=updated, errors=errors[:ERRORS_KEPT],
+        error_count=len(errors), notes=[*column_mapping.notes, *table.notes], sample=_sample(kind, parsed.records),
+    )  # fmt: skip
+    return _Prepared(preview, table, parsed, column_mapping, company_ids, existing)
+
+
+def detect_mapping(source: ImportSource, kind: str,
+                   mapping: dict[str, str | None] | None = None) -> tuple[list[str], ColumnMapping]:
+    """The file's columns and the mapping an import would use (before any row is checked)."""
+    fields_for(kind)
+    table = read_table(source)
+    return list(table.columns), build_mapping(kind, table.columns, mapping)
+
+
+def preview_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session],
+                   mapping: dict[str, str | None] | None = None,
+                   progress: ProgressCallback = no_progress) -> ImportPreview:  # fmt: skip
+    """Read, map and validate a file without writing anything: what an import would do."""
+    return _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress).preview
+
+
+def rejected_rows_csv(prepared_table: RawTable, parsed: ParsedRows) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow([*prepared_table.columns, "row", "reason"])
+    cells_by_row = {row: cells for row, cells in prepared_table.rows if row in parsed.errors}
+    for row, errors in parsed.errors.items():
+        reason = "; ".join(f"{e.column}: {e.reason}" for e in errors)
+        writer.writerow([*(c or "" for c in cells_by_row.get(row, [])), row, reason])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _write_rejected(source: ImportSource, data: bytes) -> tuple[Path, str | None]:
+    name = f"{Path(source.name).stem}.rejected.csv"
+    if source.path is not None:
+        target = source.path.with_name(name)
+        try:
+            target.write_bytes(data)
+            return target, None
+        except OSError:
+            pass  # a read-only folder: fall back to the exports folder below
+    folder = get_settings().exports_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    target.write_bytes(data)
+    note = f"the input's folder is not writable: rejected rows written to {target}" if source.path else None
+    return target, note
+
+
+def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session], user: str,
+               mapping: dict[str, str | None] | None = None, skip_invalid: bool = False,
+               progress: ProgressCallback = no_progress) -> ImportResult:  # fmt: skip
+    """Validate, then write every valid row in one transaction with an audit entry.
+
+    Any invalid row rejects the whole file (ImportRejected, nothing written) unless
+    ``skip_invalid``: then the valid rows are imported and the rejected ones are returned as
+    CSV (and, for a file on disk, written beside it as ``<stem>.rejected.csv``).
+    """
+    started = time.perf_counter()
+    prepared = _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress)
+    preview = prepared.preview
+    if not preview.is_valid and not skip_invalid:
+        raise ImportRejected(preview.error_message() + "\nNothing was imported. Fix these rows, or import "
+                             "the valid rows only (--skip-invalid).", preview)  # fmt: skip
+    if not prepared.parsed.records:
+        raise ImportRejected(f"{source.name}: no valid rows to import.\n" + preview.error_message(), preview)
+    writer = _WRITERS[kind]
+    with session_factory.begin() as session:
+        inserted, updated = writer(session, prepared, progress)
+        audit.record(
+            session, user=user, action="import", object_type=kind, object_ref=source.name,
+            row_count=inserted + updated, file_name=source.name, file_sha256=preview.file_sha256,
+            details={"inserted": inserted, "updated": updated, "rejected": preview.invalid_rows,
+                     "total_rows": preview.total_rows, "encoding": preview.encoding, "preset": preview.preset,
+                     "mapping": preview.mapping, "skip_invalid": skip_invalid},
+        )  # fmt: skip
+    rejected_csv = rejected_path = None
+    notes: list[str] = []
+    if preview.invalid_rows:
+        rejected_csv = rejected_rows_csv(prepared.table, prepared.parsed)
+        if source.path is not None:
+            rejected_path, note = _write_rejected(source, rejected_csv)
+            notes += [note] if note else []
+    progress(1.0, f"Imported {inserted + updated:,} {kind}")
+    return ImportResult(preview, inserted, updated, preview.invalid_rows, time.perf_counter() - started,
+                        rejected_path, rejected_csv, notes)  # fmt: skip
+
+
+def _progress_batches(records: list[Record], progress: ProgressCallback, what: str,
+                      size: int = 2000) -> Iterator[Sequence[Record]]:  # fmt: skip
+    total = max(len(records), 1)
+    done = 0
+    for chunk in _chunks(records, size):
+        yield chunk
+        done += len(chunk)
+        progress(0.3 + 0.7 * done / total, f"Writing {what}: {done:,} of {len(records):,}")
+
+
+def _same_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """New rows with one key set (blanks as NULL): a batch of differing keys would run row by row."""
+    keys = {k for row in rows for k in row}
+    return [{k: row.get(k) for k in keys} for row in rows]
+
+
+def _upsert_keyed(session: Session, model: type, prepared: _Prepared, progress: ProgressCallback,
+                  extra: Any = None) -> tuple[list[tuple[Record, int]], int, int]:  # fmt: skip
+    """Insert new keys, update existing ones (only the columns the file filled); (record, id) pairs."""
+    existing = prepared.existing
+    pairs: list[tuple[Record, int]] = []
+    inserted = updated = 0
+    for chunk in _progress_batches(prepared.parsed.records, progress, prepared.preview.kind, CHUNK):
+        new = [r for r in chunk if r.key not in existing]
+        old = [r for r in chunk if r.key in existing]
+        if new:
+            rows = _same_keys([extra(r) if extra else dict(r.values) for r in new])
+            # A plain executemany, then ids by key: RETURNING in parameter order makes SQLite
+            # insert row by row.
+            session.execute(insert(model), rows)
+            ids = dict(session.execute(select(model.key, model.id).where(model.key.in_([r.key for r in new]))).all())
+            pairs += [(r, ids[r.key]) for r in new]
+            inserted += len(new)
+        if old:
+            rows = [{**(extra(r) if extra else r.values), "id": existing[r.key]} for r in old]
+            # Blank cells keep stored values, so rows update different columns: group rows that
+            # update the same ones, which lets each group run as one executemany.
+            rows.sort(key=lambda d: tuple(sorted(d)))
+            session.execute(update(model), rows)
+            pairs += [(r, existing[r.key]) for r in old]
+            updated += len(old)
+    return pairs, inserted, updated
+
+
+def _write_companies(session: Session, prepared: _Prepared, progress: ProgressCallback) -> tuple[int, int]:
+    _, inserted, updated = _upsert_keyed(session, Company, prepared, progress)
+    return inserted, updated
+
+
+def _link_parties(session: Session, names: set[str]) -> dict[str, int]:
+    """Party name -> company id, by exact name, else by ticker, when exactly one company matches."""
+    wanted = sorted(names)
+    by_name: dict[str, set[int]] = {}
+    by_ticker: dict[str, set[int]] = {}
+    for chunk in _chunks(wanted):
+        for cid, name, ticker in session.execute(select(Company.id, Company.name, Company.ticker).where(
+                or_(Company.name.in_(chunk), Company.ticker.in_(chunk)))):  # fmt: skip
+            by_name.setdefault(name, set()).add(cid)
+            if ticker:
+                by_ticker.setdefault(ticker, set()).add(cid)
+    links: dict[str, int] = {}
+    for n in wanted:
+        ids = by_name.get(n) or by_ticker.get(n) or set()
+        if len(ids) == 1:
+            links[n] = next(iter(ids))
+    return links
+
+
+def _write_deals(session: Session, prepared: _Prepared, progress: ProgressCallback) -> tuple[int, int]:
+    pairs, inserted, updated = _upsert_keyed(session, Deal, prepared, progress)
+    roles = [r for r in PARTY_ROLES if r in prepared.mapping.columns]
+    if roles:
+        updated_ids = [deal_id for r, deal_id in pairs if r.key in prepared.existing]
+        for chunk in _chunks(updated_ids):
+            # The file is the truth for the roles it maps: replace those parties, keep the others.
+            session.execute(delete(DealParty).where(DealParty.deal_id.in_(chunk), DealParty.role.in_(roles)))
+        links = _link_parties(session, {n for r, _ in pairs for _, n in r.parties})
+        rows = [{"deal_id": deal_id, "role": role, "name": name, "company_id": links.get(name)}
+                for r, deal_id in pairs for role, name in r.parties]  # fmt: skip
+        for chunk in _chunks(rows, 5000):
+            session.execute(insert(DealParty), list(chunk))
+    return inserted, updated
+
+
+def _write_documents(session: Session, prepared: _Prepared, progress: ProgressCallback) -> tuple[int, int]:
+    def values(r: Record) -> dict[str, Any]:
+        out = dict(r.values)
+        if r.company_ref:
+            out["company_id"] = prepared.company_ids[r.company_ref.lower()]
+        return out
+
+    _, inserted, updated = _upsert_keyed(session, Document, prepared, progress, extra=values)
+    return inserted, updated
+
+
+def _write_prices(session: Session, prepared: _Prepared, progress: ProgressCallback) -> tuple[int, int]:
+    inserted = updated = 0
+    for chunk in _progress_batches(prepared.parsed.records, progress, "prices"):
+        new, old = [], []
+        for r in chunk:
+            row = {**r.values, "company_id": prepared.company_ids[(r.company_ref or "").lower()]}
+            (old if (row["company_id"], row["date"]) in prepared.existing else new).append(row)
+        if new:
+            session.execute(insert(Price), _same_keys(new))
+            inserted += len(new)
+        if old:
+            old.sort(key=lambda d: tuple(sorted(d)))
+            session.execute(update(Price), old)
+            updated += len(old)
+    return inserted, updated
+
+
+_WRITERS = {
+    "companies": _write_companies,
+    "deals": _write_deals,
+    "prices": _write_prices,
+    "documents": _write_documents,
+}
