@@ -144,6 +144,7 @@ def import_(
 # --- screen ---
 # --- alerts ---
 # --- documents ---
+# --- precedents ---
 
 def main() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")
