@@ -14,10 +14,15 @@ PAGES = {
     "Workbench": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     ],
-    "Client targeting": [],
-    "Pitch preparation": [],
-    "Reading": [],
-    "Monitoring": [],
+    "Client targeting": [
+        st.Page("pages/targeting.py", title="Targeting", icon=":material/target:"),
+    ],
+    "Pitch preparation": [
+    ],
+    "Reading": [
+    ],
+    "Monitoring": [
+    ],
     "Data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
     ],

@@ -142,6 +142,63 @@ def import_(
 
 
 # --- screen ---
+@app.command()
+def screen(
+    spec: str = typer.Argument(..., help="A JSON or YAML spec file, or the name of a saved screen."),
+    out_file: str | None = typer.Option(None, "--out", help="Write the ranked list to this .xlsx workbook."),
+    as_of: str | None = typer.Option(None, "--as-of", help="As-of date YYYY-MM-DD (default: the spec's, else today)."),
+    top: int | None = typer.Option(None, "--top", help="Keep the N best names (default: the spec's)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranked rows with factor contributions as JSON."),
+) -> None:
+    """Run a company screen, rank by propensity score, export to Excel."""
+    import datetime as dt
+    import json
+    from pathlib import Path
+
+    from services.screening import parse_spec, run_screen
+    from services.screens import get_screen
+    from services.targeting_export import export_screen_to_excel
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise WorkbenchError(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from None
+    if out_file and not out_file.lower().endswith(".xlsx"):
+        raise WorkbenchError("--out must name an .xlsx file")
+    path = Path(spec)
+    factory = open_store()
+    if path.suffix.lower() in (".json", ".yaml", ".yml") or path.is_file():
+        if not path.is_file():
+            raise WorkbenchError(f"spec file not found: {spec}")
+        parsed = parse_spec(path.read_bytes())
+    else:
+        parsed = get_screen(session_factory=factory, name=spec).spec
+    user = get_settings().user
+    result = run_screen(parsed, session_factory=factory, as_of=day, top_n=top, user=user)
+    if out_file:
+        exported = export_screen_to_excel(result, session_factory=factory, user=user, path=Path(out_file))
+        err.print(f"Wrote {exported.row_count} rows to {out_file} (sha256 {exported.sha256[:12]})")
+    if as_json:
+        payload = {"screen": parsed.name, "as_of": result.as_of.isoformat(), "matched": result.matched,
+                   "universe": result.universe, "criteria": result.criteria, "rows": result.to_records()}  # fmt: skip
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    elif not out_file:
+        for rec in result.rows.head(50).to_dict("records"):
+            score = "" if rec["score"] != rec["score"] else f"{rec['score']:6.1f}  "
+            out.print(f"{rec['rank']:>4}  {score}{rec['name']}  ({rec['sector'] or '-'})", markup=False)
+    err.print(f"{result.matched:,} of {result.universe:,} companies matched; {len(result.rows)} ranked "
+              f"in {result.timings_ms['total']:.0f} ms")  # fmt: skip
+
+
+@app.command("screen-example")
+def screen_example(as_yaml: bool = typer.Option(False, "--yaml", help="Print YAML instead of JSON.")) -> None:
+    """Print a sample screen spec to start from."""
+    from services.screening import EXAMPLE_SPEC, parse_spec
+
+    spec = parse_spec(EXAMPLE_SPEC)
+    sys.stdout.write((spec.to_yaml() if as_yaml else spec.to_json()) + "\n")
+
+
 # --- alerts ---
 # --- documents ---
 # --- precedents ---

@@ -69,3 +69,11 @@ def ensure_store() -> sessionmaker[Session]:
 def show_error(exc: Exception) -> None:
     log.exception("page error")
     st.error(f"{exc.__class__.__name__}: {exc}")
+
+
+@st.cache_resource(show_spinner=False)
+def feature_cache():  # -> services.screening.FeatureCache
+    """One in-process cache of screening feature frames, shared by every session of the app."""
+    from services.screening import FeatureCache
+
+    return FeatureCache(max_frames=3)
