@@ -20,6 +20,7 @@ PAGES = {
     "Pitch preparation": [
     ],
     "Reading": [
+        st.Page("pages/documents.py", title="Documents", icon=":material/description:"),
     ],
     "Monitoring": [
     ],

@@ -201,6 +201,83 @@ def screen_example(as_yaml: bool = typer.Option(False, "--yaml", help="Print YAM
 
 # --- alerts ---
 # --- documents ---
+@app.command()
+def summarize(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .pdf .docx)."),
+    max_sentences: int | None = typer.Option(None, "--max-sentences", help="Sentences per summary (default 5)."),
+    max_words: int | None = typer.Option(None, "--max-words", help="Words per summary instead of a sentence count."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per document."),
+) -> None:
+    """Summarise documents with cited sentences and key figures (nothing is stored)."""
+    import json
+
+    from services.documents import IngestLimits, summarize_text
+    from workbench.embeddings import build_embedder
+    from workbench.loaders import expand_paths, load_path
+
+    if max_sentences is not None and max_words is not None:
+        raise WorkbenchError("use --max-sentences or --max-words, not both")
+    files = expand_paths(list(paths))
+    if not files:
+        raise WorkbenchError("no supported files found in the given paths")
+    cfg = get_settings()
+    limits = IngestLimits.from_settings(cfg)
+    embedder = build_embedder(cfg)  # once per call, shared by every document
+    failures = 0
+    for path in files:
+        try:
+            loaded = load_path(path, max_bytes=limits.max_bytes, max_pages=limits.max_pages)
+            _, result = summarize_text(loaded.text, embedder=embedder,
+                                       max_sentences=None if max_words else (max_sentences or 5),
+                                       max_words=max_words)
+        except WorkbenchError as exc:
+            failures += 1
+            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            continue
+        if as_json:
+            sys.stdout.write(json.dumps(result.as_json(str(path)), ensure_ascii=False, default=str) + "\n")
+            continue
+        out.print(f"[bold]{path}[/bold] ({result.sentence_count} sentences)", highlight=False)
+        for s in result.sentences:
+            out.print(f"  {s.rank}. {s.text.replace(chr(10), ' ')}  [dim][{s.start}-{s.end}][/dim]", highlight=False)
+        if result.key_figures:
+            shown = ", ".join(f"{f.text} ({f.metric})" if f.metric else f.text for f in result.key_figures[:12])
+            out.print(f"  key figures: {shown}", markup=False, highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .pdf .docx)."),
+    company: str | None = typer.Option(None, "--company", help="Ticker or key of the company the documents are about."),
+    doc_type: str = typer.Option("other", "--type", help="transcript, 10-K, 10-Q, 8-K, research, press_release or other."),
+    doc_date: str | None = typer.Option(None, "--date", help="Document date YYYY-MM-DD."),
+) -> None:
+    """Store documents (files or folders) for summaries and Q&A; bad files are reported and skipped."""
+    import datetime as dt
+
+    from services.documents import IngestLimits, ingest_paths
+
+    try:
+        day = dt.date.fromisoformat(doc_date) if doc_date else None
+    except ValueError:
+        raise WorkbenchError(f"--date must be a date YYYY-MM-DD, not {doc_date!r}") from None
+    cfg = get_settings()
+    factory = open_store()
+    with progress_bar("Ingesting documents") as progress:
+        report = ingest_paths(paths, session_factory=factory, limits=IngestLimits.from_settings(cfg),
+                              user=cfg.user, company=company, doc_type=doc_type, doc_date=day,
+                              progress=progress)
+    for name, message in report.failed:
+        err.print(f"[red]skipped[/red] {message}", highlight=False)
+    mb = report.bytes_read / 1e6
+    out.print(f"{len(report.stored)} documents stored, {len(report.duplicates)} already present, "
+              f"{len(report.failed)} failed; {mb:.1f} MB in {report.elapsed_s:.1f} s.")
+    if report.failed:
+        raise typer.Exit(1)
+
+
 # --- precedents ---
 
 def main() -> None:

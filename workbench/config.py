@@ -57,6 +57,34 @@ class Settings(BaseSettings):
         description="Seed the demo universe when the app starts on an empty store.",
     )
     demo_seed: int = Field(default=7, description="Random seed of the demo universe.")
+    embedder: str = Field(
+        default="model",
+        description="`model` (the sentence-transformers model) or `hashing` (a fast "
+        "word-hashing stand-in for tests and demos without torch).",
+    )
+    index_approximate_from: int = Field(
+        default=100_000,
+        description="Deal count from which the precedents vector index is approximate (HNSW) "
+        "instead of exact.",
+    )
+    doc_max_pages: int = Field(
+        default=500, description="Most pages a PDF may have to be ingested as a document."
+    )
+    qa_min_evidence: float = Field(
+        default=0.45,
+        description="Least evidence score (0-1) of the best passage for Q&A to answer; "
+        "below it the answer is 'not enough evidence in the documents'.",
+    )
+    llm_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible endpoint for optional generative "
+        "answers (e.g. http://127.0.0.1:8080/v1); unset: extractive answers only.",
+    )
+    llm_model: str = Field(default="", description="Model name sent to the generative endpoint.")
+    llm_api_key_env: str = Field(
+        default="OPENAI_API_KEY",
+        description="Name of the environment variable holding the endpoint's API key, if any.",
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -91,3 +91,13 @@ class HashingEmbedder:
 
 def load_embedder(name: str, path: Path | None = None) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(name, path)
+
+
+def build_embedder(settings) -> Embedder:  # settings: workbench.config.Settings
+    """The embedder the settings name (WORKBENCH_EMBEDDER): the real model, or the hashing stand-in."""
+    choice = (settings.embedder or "model").strip().lower()
+    if choice == "hashing":
+        return HashingEmbedder(256)
+    if choice != "model":
+        raise WorkbenchError(f"WORKBENCH_EMBEDDER must be 'model' or 'hashing', not {settings.embedder!r}")
+    return load_embedder(settings.model_name, settings.model_path)

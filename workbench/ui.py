@@ -77,3 +77,16 @@ def feature_cache():  # -> services.screening.FeatureCache
     from services.screening import FeatureCache
 
     return FeatureCache(max_frames=3)
+
+
+@st.cache_resource(show_spinner="Loading the language model...")
+def _embedder(choice: str, model_name: str, model_path: str | None):  # -> workbench.embeddings.Embedder
+    from workbench.embeddings import build_embedder
+
+    return build_embedder(get_settings())
+
+
+def embedder():  # -> workbench.embeddings.Embedder
+    """The sentence embedder named by WORKBENCH_EMBEDDER, built once per process."""
+    cfg = get_settings()
+    return _embedder(cfg.embedder, cfg.model_name, str(cfg.model_path) if cfg.model_path else None)

@@ -1,0 +1,701 @@
+"""Documents: ingest, list and filter, summarise with citations, key figures, cited Q&A, exports.
+
+Every sentence shown to a reader is a slice of the stored (normalised) document text and
+carries its offsets, so it can be traced to its context. Sentences are recomputed from the
+text when needed (segmentation is fast) and their embeddings are kept in a small
+in-process cache keyed by the document's hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench import audit
+from workbench.domain import DocumentType
+from workbench.embeddings import Embedder
+from workbench.errors import WorkbenchError
+from workbench.excel import BankerWorkbook, Column
+from workbench.figures import KeyFigure, extract_key_figures
+from workbench.loaders import DocumentError, LoadedText, expand_paths, load_bytes, load_pasted, load_path
+from workbench.models import Company, Document
+from workbench.progress import ProgressCallback, no_progress
+from workbench.summarize import SummarySentence, summarize_spans
+from workbench.text import Span, normalise, split_sentences
+
+NOT_ENOUGH_EVIDENCE = "not enough evidence in the documents"
+
+
+# ---------------------------------------------------------------------------------------
+# Plain data returned to pages and the CLI
+
+
+@dataclass(frozen=True)
+class IngestLimits:
+    max_bytes: int
+    max_pages: int
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> IngestLimits:
+        return cls(max_bytes=int(settings.max_upload_mb) * 1024 * 1024, max_pages=int(settings.doc_max_pages))
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    key: str
+    title: str
+    doc_type: str
+    doc_date: dt.date | None
+    company_id: int | None
+    company: str | None
+    ticker: str | None
+    source: str | None
+    char_count: int
+    sha256: str | None
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    stored: list[DocumentInfo] = field(default_factory=list)
+    duplicates: list[DocumentInfo] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
+    elapsed_s: float = 0.0
+    bytes_read: int = 0
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    document: DocumentInfo | None
+    sentences: list[SummarySentence]
+    key_figures: list[KeyFigure]
+    sentence_count: int
+
+    def as_json(self, path: str | None = None) -> dict[str, Any]:
+        return {
+            "path": path,
+            "sentences": [
+                {"text": s.text, "start": s.start, "end": s.end, "rank": s.rank, "score": s.score}
+                for s in self.sentences
+            ],
+            "key_figures": [_figure_json(f) for f in self.key_figures],
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    before: str
+    sentence: str
+    after: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    document_id: int
+    title: str
+    start: int
+    end: int
+    text: str  # exactly the document's text[start:end]
+    evidence: float
+
+
+@dataclass(frozen=True)
+class GeneratedAnswer:
+    text: str
+    cited: list[int]  # 1-based passage numbers the answer cites
+    unsupported_numbers: list[str]  # numbers not found in the cited passages
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    answered: bool
+    message: str  # the answer sentences joined, or NOT_ENOUGH_EVIDENCE
+    citations: list[Citation]
+    generated: GeneratedAnswer | None = None
+
+
+def _figure_json(f: KeyFigure) -> dict[str, Any]:
+    data = asdict(f)
+    data.pop("sentence", None)
+    return data
+
+
+# ---------------------------------------------------------------------------------------
+# Ingestion
+
+
+def _info(doc: Document, company: Company | None, created: bool = True) -> DocumentInfo:
+    return DocumentInfo(
+        id=doc.id, key=doc.key, title=doc.title, doc_type=doc.doc_type, doc_date=doc.doc_date,
+        company_id=doc.company_id, company=company.name if company else None,
+        ticker=company.ticker if company else None, source=doc.source,
+        char_count=doc.char_count, sha256=doc.sha256, created=created,
+    )
+
+
+def _check_doc_type(doc_type: str) -> str:
+    valid = [t.value for t in DocumentType]
+    value = (doc_type or "other").strip()
+    if value not in valid:
+        raise WorkbenchError(f"unknown document type {doc_type!r}; use one of {', '.join(valid)}")
+    return value
+
+
+def _resolve_company(session: Session, company: str | None) -> Company | None:
+    if not company or not company.strip():
+        return None
+    value = company.strip()
+    found = session.scalars(
+        select(Company).where(or_(Company.key == value, func.upper(Company.ticker) == value.upper()))
+        .order_by(Company.id).limit(1)
+    ).first()
+    if found is None:
+        raise WorkbenchError(f"no company with ticker or key {value!r}; import or create it first")
+    return found
+
+
+def _store(
+    loaded: LoadedText,
+    *,
+    session_factory: sessionmaker[Session],
+    user: str,
+    company: str | None,
+    doc_type: str,
+    doc_date: dt.date | None,
+    title: str | None,
+    source: str | None,
+) -> DocumentInfo:
+    doc_type = _check_doc_type(doc_type)
+    text = normalise(loaded.text).text
+    if not split_sentences(text):
+        raise DocumentError(f"{loaded.name}: no sentences found in the text.")
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = f"doc:{sha[:40]}"
+    with session_factory.begin() as s:
+        owner = _resolve_company(s, company)
+        existing = s.scalars(select(Document).where(Document.key == key)).first()
+        if existing is not None:
+            existing_owner = s.get(Company, existing.company_id) if existing.company_id else None
+            return _info(existing, existing_owner, created=False)
+        doc = Document(
+            key=key,
+            company_id=owner.id if owner else None,
+            doc_type=doc_type,
+            title=(title or loaded.title or loaded.name)[:400],
+            doc_date=doc_date,
+            source=(source or loaded.name)[:400],
+            text=text,
+            char_count=len(text),
+            sha256=sha,
+        )
+        s.add(doc)
+        s.flush()
+        audit.record(
+            s, user=user, action="document_upload", object_type="document", object_ref=key,
+            row_count=1, file_name=loaded.name[:400], file_sha256=sha,
+            details={"file_type": loaded.file_type, "pages": loaded.pages, "bytes": loaded.size_bytes,
+                     "chars": len(text), "doc_type": doc_type},
+        )
+        return _info(doc, owner)
+
+
+def ingest_file(
+    data: bytes,
+    name: str,
+    *,
+    session_factory: sessionmaker[Session],
+    limits: IngestLimits,
+    user: str,
+    company: str | None = None,
+    doc_type: str = "other",
+    doc_date: dt.date | None = None,
+    title: str | None = None,
+) -> DocumentInfo:
+    """Read an uploaded file and store it as one document; DocumentError and nothing stored
+    when it cannot be read. The same text stored twice is kept once (``created`` is False)."""
+    loaded = load_bytes(data, name, max_bytes=limits.max_bytes, max_pages=limits.max_pages)
+    return _store(loaded, session_factory=session_factory, user=user, company=company,
+                  doc_type=doc_type, doc_date=doc_date, title=title, source=name)
+
+
+def ingest_text(
+    text: str,
+    *,
+    title: str,
+    session_factory: sessionmaker[Session],
+    limits: IngestLimits,
+    user: str,
+    company: str | None = None,
+    doc_type: str = "other",
+    doc_date: dt.date | None = None,
+    source: str | None = None,
+) -> DocumentInfo:
+    """Store pasted text as a document."""
+    loaded = load_pasted(text, title=title, max_bytes=limits.max_bytes)
+    return _store(loaded, session_factory=session_factory, user=user, company=company,
+                  doc_type=doc_type, doc_date=doc_date, title=title, source=source or "pasted")
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    *,
+    session_factory: sessionmaker[Session],
+    limits: IngestLimits,
+    user: str,
+    company: str | None = None,
+    doc_type: str = "other",
+    doc_date: dt.date | None = None,
+    progress: ProgressCallback = no_progress,
+) -> IngestReport:
+    """Store files and the supported files of folders, one transaction per document: a bad
+    file is reported and skipped, the others are stored."""
+    import time
+
+    started = time.perf_counter()
+    _check_doc_type(doc_type)
+    files = expand_paths(list(paths))
+    stored: list[DocumentInfo] = []
+    duplicates: list[DocumentInfo] = []
+    failed: list[tuple[str, str]] = []
+    read = 0
+    for i, path in enumerate(files):
+        progress(i / max(len(files), 1), f"Reading {path.name}")
+        try:
+            loaded = load_path(path, max_bytes=limits.max_bytes, max_pages=limits.max_pages)
+            read += loaded.size_bytes
+            info = _store(loaded, session_factory=session_factory, user=user, company=company,
+                          doc_type=doc_type, doc_date=doc_date, title=None, source=str(path))
+        except WorkbenchError as exc:
+            failed.append((str(path), str(exc)))
+            continue
+        (stored if info.created else duplicates).append(info)
+    progress(1.0, f"{len(stored)} documents stored")
+    return IngestReport(stored, duplicates, failed, time.perf_counter() - started, read)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def list_documents(
+    *,
+    session_factory: sessionmaker[Session],
+    company: str | None = None,
+    doc_type: str | None = None,
+    query: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    limit: int = 500,
+) -> pd.DataFrame:
+    """Documents, newest first, filtered by company (ticker, key or name part), type,
+    title words and date range."""
+    stmt = (
+        select(Document.id, Document.title, Document.doc_type, Document.doc_date, Company.name,
+               Company.ticker, Document.source, Document.char_count, Document.created_at)
+        .outerjoin(Company, Company.id == Document.company_id)
+    )
+    if company and company.strip():
+        value = company.strip()
+        stmt = stmt.where(or_(func.upper(Company.ticker) == value.upper(), Company.key == value,
+                              func.lower(Company.name).contains(value.lower(), autoescape=True)))
+    if doc_type:
+        stmt = stmt.where(Document.doc_type == _check_doc_type(doc_type))
+    if query and query.strip():
+        stmt = stmt.where(func.lower(Document.title).contains(query.strip().lower(), autoescape=True))
+    if date_from:
+        stmt = stmt.where(Document.doc_date >= date_from)
+    if date_to:
+        stmt = stmt.where(Document.doc_date <= date_to)
+    stmt = stmt.order_by(Document.doc_date.desc().nulls_last(), Document.id.desc()).limit(limit)
+    with session_factory() as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame(
+        rows,
+        columns=["id", "title", "doc_type", "doc_date", "company", "ticker", "source", "chars", "added"],
+    )
+
+
+def _load(session: Session, document_id: int) -> tuple[Document, Company | None]:
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise WorkbenchError(f"no document with id {document_id}")
+    owner = session.get(Company, doc.company_id) if doc.company_id else None
+    return doc, owner
+
+
+def get_document(document_id: int, *, session_factory: sessionmaker[Session]) -> tuple[DocumentInfo, str]:
+    """A document's description and its stored text."""
+    with session_factory() as s:
+        doc, owner = _load(s, document_id)
+        return _info(doc, owner), doc.text
+
+
+def sentence_context(text: str, start: int, end: int, window: int = 400) -> Context:
+    """The sentence at [start, end) with up to ``window`` characters either side."""
+    if not (0 <= start <= end <= len(text)):
+        raise WorkbenchError("the citation does not point inside the document")
+    lo = max(0, start - window)
+    hi = min(len(text), end + window)
+    return Context(text[lo:start], text[start:end], text[end:hi], start, end)
+
+
+# ---------------------------------------------------------------------------------------
+# Summaries and key figures
+
+_VECTOR_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_VECTOR_CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
+
+
+def _cached_vectors(text: str, embedder: Embedder) -> np.ndarray | None:
+    key = (embedder.name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    with _CACHE_LOCK:
+        return _VECTOR_CACHE.get(key)
+
+
+def _sentence_vectors(text: str, spans: Sequence[Span], embedder: Embedder) -> np.ndarray:
+    key = (embedder.name, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    with _CACHE_LOCK:
+        cached = _VECTOR_CACHE.get(key)
+        if cached is not None:
+            _VECTOR_CACHE.move_to_end(key)
+            return cached
+    vectors = embedder.encode([text[s.start : s.end] for s in spans])
+    with _CACHE_LOCK:
+        _VECTOR_CACHE[key] = vectors
+        while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
+            _VECTOR_CACHE.popitem(last=False)
+    return vectors
+
+
+def summarize_text(
+    text: str,
+    *,
+    embedder: Embedder,
+    max_sentences: int | None = 5,
+    max_words: int | None = None,
+    normalised: bool = False,
+) -> tuple[str, DocumentSummary]:
+    """Summary and key figures of a text; returns the normalised text the offsets point into."""
+    if max_sentences is not None and max_sentences < 1:
+        raise WorkbenchError("--max-sentences must be at least 1")
+    if max_words is not None and max_words < 1:
+        raise WorkbenchError("--max-words must be at least 1")
+    if not normalised:
+        text = normalise(text).text
+    spans = split_sentences(text)
+    # vectors of every sentence exist once a question was asked; otherwise the summariser
+    # embeds only its candidate sentences, which is what keeps a long transcript fast
+    vectors = _cached_vectors(text, embedder) if spans else None
+    sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
+                                max_words=max_words, vectors=vectors)
+    figures = extract_key_figures(text, spans)
+    return text, DocumentSummary(None, sentences, figures, len(spans))
+
+
+def summarize_document(
+    document_id: int,
+    *,
+    session_factory: sessionmaker[Session],
+    embedder: Embedder,
+    max_sentences: int | None = 5,
+    max_words: int | None = None,
+) -> DocumentSummary:
+    """Ranked summary sentences with offsets into the stored text, and the key figures."""
+    info, text = get_document(document_id, session_factory=session_factory)
+    _, summary = summarize_text(text, embedder=embedder, max_sentences=max_sentences,
+                                max_words=max_words, normalised=True)
+    return DocumentSummary(info, summary.sentences, summary.key_figures, summary.sentence_count)
+
+
+def summary_frame(summary: DocumentSummary) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"rank": s.rank, "score": s.score, "sentence": s.text, "start": s.start, "end": s.end}
+         for s in summary.sentences],
+        columns=["rank", "score", "sentence", "start", "end"],
+    )
+
+
+def figures_frame(figures: Sequence[KeyFigure]) -> pd.DataFrame:
+    cols = ["figure", "kind", "metric", "period", "guidance", "value", "value_high", "unit",
+            "start", "end", "sentence"]
+    return pd.DataFrame(
+        [{"figure": f.text, "kind": f.kind, "metric": f.metric, "period": f.period,
+          "guidance": f.guidance, "value": f.value, "value_high": f.value_high, "unit": f.unit,
+          "start": f.start, "end": f.end, "sentence": f.sentence} for f in figures],
+        columns=cols,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Exports
+
+
+def export_summary_excel(summary: DocumentSummary, *, session_factory: sessionmaker[Session], user: str) -> bytes:
+    """Workbook with the summary and the key figures; the export is audited."""
+    doc = summary.document
+    book = BankerWorkbook()
+    cover = [("Document", doc.title if doc else ""), ("Company", (doc.company if doc else None) or ""),
+             ("Type", doc.doc_type if doc else ""), ("Exported by", user),
+             ("Exported at", dt.datetime.now(dt.UTC).replace(tzinfo=None))]
+    book.add_table("Summary", summary_frame(summary), [
+        Column("rank", "Rank", "int"), Column("score", "Score", "number"),
+        Column("sentence", "Sentence (verbatim)", "text", width=100),
+        Column("start", "Start", "int"), Column("end", "End", "int"),
+    ], cover=cover, heading="Document summary")
+    book.add_table("Key figures", figures_frame(summary.key_figures), [
+        Column("figure", "Figure (verbatim)"), Column("kind", "Kind"), Column("metric", "Metric"),
+        Column("period", "Period"), Column("guidance", "Guidance"), Column("value", "Value", "number"),
+        Column("value_high", "High", "number"), Column("unit", "Unit"), Column("start", "Start", "int"),
+        Column("end", "End", "int"), Column("sentence", "Sentence", width=100),
+    ])
+    data = book.to_bytes()
+    _audit_export(summary, "xlsx", data, session_factory=session_factory, user=user)
+    return data
+
+
+def export_summary_markdown(summary: DocumentSummary, *, session_factory: sessionmaker[Session], user: str) -> str:
+    """Markdown with the summary (each sentence cited by offsets) and the key figures."""
+    doc = summary.document
+    lines = [f"# Summary: {doc.title if doc else 'document'}", ""]
+    if doc:
+        lines += [f"- Company: {doc.company or '-'}", f"- Type: {doc.doc_type}",
+                  f"- Date: {doc.doc_date or '-'}", f"- Source: {doc.source or '-'}", ""]
+    for s in summary.sentences:
+        lines.append(f"{s.rank}. {s.text.replace(chr(10), ' ')} [chars {s.start}-{s.end}, score {s.score:.3f}]")
+    lines += ["", "## Key figures", "", "| figure | metric | period | guidance | sentence at |",
+              "| --- | --- | --- | --- | --- |"]
+    for f in summary.key_figures:
+        cell = f.text.replace("|", "\\|")
+        lines.append(f"| {cell} | {f.metric or ''} | {f.period or ''} | {'yes' if f.guidance else ''} | "
+                     f"{f.sentence_start}-{f.sentence_end} |")
+    text = "\n".join(lines) + "\n"
+    _audit_export(summary, "md", text.encode("utf-8"), session_factory=session_factory, user=user)
+    return text
+
+
+def _audit_export(summary: DocumentSummary, fmt: str, data: bytes, *, session_factory: sessionmaker[Session], user: str) -> None:
+    with session_factory.begin() as s:
+        audit.record(
+            s, user=user, action="export", object_type="document_summary",
+            object_ref=summary.document.key if summary.document else None,
+            row_count=len(summary.sentences) + len(summary.key_figures),
+            file_name=f"summary.{fmt}", file_sha256=audit.file_sha256(data=data),
+            details={"format": fmt, "sentences": len(summary.sentences), "figures": len(summary.key_figures)},
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Q&A
+
+_STOPWORDS = frozenset(
+    """a an the of in on for to and or by with at from as is are was were be been being do does
+    did what which who whom whose when where why how much many this that these those it its
+    their our your his her they we you i me my there than then into over about per any all
+    can could would should will shall may might has have had not no yes tell give show""".split()
+)
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+
+def _terms(text: str) -> list[str]:
+    out = []
+    for t in _TOKEN.findall(text.lower()):
+        if t in _STOPWORDS:
+            continue
+        # a light stem so that "revenues" meets "revenue" and "expected" meets "expects"
+        for suffix in ("ing", "ed", "es", "s"):
+            if len(t) > len(suffix) + 3 and t.endswith(suffix):
+                t = t[: -len(suffix)]
+                break
+        out.append(t)
+    return out
+
+
+def _bm25(query: list[str], docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> np.ndarray:
+    n = len(docs)
+    scores = np.zeros(n)
+    if not n or not query:
+        return scores
+    lengths = np.array([len(d) for d in docs], dtype=float)
+    avg = lengths.mean() or 1.0
+    df = Counter(t for d in docs for t in set(d))
+    counts = [Counter(d) for d in docs]
+    for term in set(query):
+        if term not in df:
+            continue
+        idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+        tf = np.array([c.get(term, 0) for c in counts], dtype=float)
+        scores += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths / avg))
+    return scores
+
+
+def _rank(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values), dtype=float)
+    ranks[order] = np.arange(1, len(values) + 1)
+    return ranks
+
+
+def answer_question(
+    question: str,
+    *,
+    session_factory: sessionmaker[Session],
+    embedder: Embedder,
+    document_id: int | None = None,
+    company: str | None = None,
+    min_evidence: float = 0.45,
+    top_k: int = 3,
+    llm: LlmEndpoint | None = None,
+    max_documents: int = 50,
+) -> Answer:
+    """Best supporting sentences for a question, with citations, from one document or a
+    company's documents; 'not enough evidence' when the best is below ``min_evidence``.
+    Keyword (BM25) and embedding rankings are fused by reciprocal rank."""
+    question = (question or "").strip()
+    if not question:
+        raise WorkbenchError("ask a question first")
+    if document_id is None and not company:
+        raise WorkbenchError("choose a document or a company to ask about")
+    with session_factory() as s:
+        if document_id is not None:
+            doc, _ = _load(s, document_id)
+            docs = [(doc.id, doc.title, doc.text)]
+        else:
+            owner = _resolve_company(s, company)
+            rows = s.execute(
+                select(Document.id, Document.title, Document.text)
+                .where(Document.company_id == owner.id)  # type: ignore[union-attr]
+                .order_by(Document.doc_date.desc().nulls_last(), Document.id.desc())
+                .limit(max_documents)
+            ).all()
+            docs = [(r[0], r[1], r[2]) for r in rows]
+    passages: list[tuple[int, str, Span, str]] = []
+    vectors: list[np.ndarray] = []
+    for doc_id, title, text in docs:
+        spans = split_sentences(text)
+        if not spans:
+            continue
+        vectors.append(_sentence_vectors(text, spans, embedder))
+        passages.extend((doc_id, title, sp, text[sp.start : sp.end]) for sp in spans)
+    if not passages:
+        return Answer(question, False, NOT_ENOUGH_EVIDENCE, [])
+    matrix = np.vstack(vectors)
+    q_vec = embedder.encode([question])[0]
+    cosine = matrix @ q_vec
+    q_terms = _terms(question)
+    passage_terms = [_terms(p[3]) for p in passages]
+    keyword = _bm25(q_terms, passage_terms)
+    fused = 1.0 / (60 + _rank(cosine)) + 1.0 / (60 + _rank(keyword))
+    unique_q = set(q_terms)
+    order = np.argsort(-fused, kind="stable")[: max(top_k * 4, 10)]
+    citations: list[Citation] = []
+    for i in order:
+        coverage = len(unique_q & set(passage_terms[i])) / len(unique_q) if unique_q else 0.0
+        evidence = 0.6 * max(float(cosine[i]), 0.0) + 0.4 * coverage
+        doc_id, title, span, text = passages[i]
+        if evidence >= min_evidence:
+            citations.append(Citation(doc_id, title, span.start, span.end, text, round(evidence, 4)))
+        if len(citations) >= top_k:
+            break
+    if not citations:
+        return Answer(question, False, NOT_ENOUGH_EVIDENCE, [])
+    generated = generate_answer(question, citations, llm) if llm is not None and llm.url else None
+    return Answer(question, True, " ".join(c.text.replace("\n", " ") for c in citations), citations, generated)
+
+
+# ---------------------------------------------------------------------------------------
+# Optional generative answer through an OpenAI-compatible endpoint
+
+
+@dataclass(frozen=True)
+class LlmEndpoint:
+    url: str
+    model: str
+    api_key: str | None = None
+    timeout_s: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LlmEndpoint | None:
+        import os
+
+        if not settings.llm_url:
+            return None
+        return cls(settings.llm_url, settings.llm_model, os.environ.get(settings.llm_api_key_env) or None)
+
+
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+_CITE = re.compile(r"\[(\d{1,3})\]")
+
+
+def _numbers(text: str) -> list[str]:
+    return [m.group().rstrip(",") for m in _NUMBER.finditer(_CITE.sub(" ", text))]
+
+
+def _as_float(number: str) -> float | None:
+    try:
+        return float(number.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def unsupported_numbers(answer: str, passages: Sequence[str]) -> list[str]:
+    """Numbers in ``answer`` that appear in none of ``passages`` (compared as values)."""
+    known = {_as_float(n) for p in passages for n in _numbers(p)}
+    return [n for n in _numbers(answer) if _as_float(n) not in known]
+
+
+def generate_answer(question: str, citations: Sequence[Citation], llm: LlmEndpoint) -> GeneratedAnswer:
+    """Ask the endpoint to answer from the numbered passages only, citing them as [n]; flag
+    every number in the answer that the cited passages do not contain."""
+    numbered = "\n".join(f"[{i}] {c.text}" for i, c in enumerate(citations, start=1))
+    payload = {
+        "model": llm.model,
+        "temperature": 0,
+        "messages": [
+            {"role": "system", "content": (
+                "Answer only from the numbered passages. Cite every claim with its passage "
+                "number in square brackets, like [1]. Copy figures exactly. If the passages "
+                "do not answer the question, say so.")},
+            {"role": "user", "content": f"Passages:\n{numbered}\n\nQuestion: {question}"},
+        ],
+    }
+    headers = {"Content-Type": "application/json"}
+    if llm.api_key:
+        headers["Authorization"] = f"Bearer {llm.api_key}"
+    request = urllib.request.Request(
+        llm.url.rstrip("/") + "/chat/completions", data=json.dumps(payload).encode("utf-8"),
+        headers=headers, method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=llm.timeout_s) as response:  # noqa: S310 - URL from settings
+            body = json.loads(response.read().decode("utf-8"))
+        text = str(body["choices"][0]["message"]["content"]).strip()
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        return GeneratedAnswer("", [], [], error=f"the generative endpoint failed: {exc.__class__.__name__}: {exc}")
+    cited = sorted({int(n) for n in _CITE.findall(text) if 1 <= int(n) <= len(citations)})
+    sources = [citations[i - 1].text for i in cited]
+    flagged = unsupported_numbers(text, sources)
+    return GeneratedAnswer(text, cited, flagged, error=None if cited else "the answer cites no passage")
+
+
