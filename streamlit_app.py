@@ -23,6 +23,7 @@ PAGES = {
         st.Page("pages/documents.py", title="Documents", icon=":material/description:"),
     ],
     "Monitoring": [
+        st.Page("pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
     ],
     "Data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:"),

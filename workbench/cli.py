@@ -200,6 +200,106 @@ def screen_example(as_yaml: bool = typer.Option(False, "--yaml", help="Print YAM
 
 
 # --- alerts ---
+alerts_app = typer.Typer(help="Alert rules over prices, debt, deals, documents and saved screens.",
+                         no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _as_of_option(value: str | None):  # -> dt.date | None
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        raise WorkbenchError(f"--as-of must be a date YYYY-MM-DD, not {value!r}") from None
+
+
+@alerts_app.command("run")
+def alerts_run(
+    as_of: str | None = typer.Option(None, "--as-of", help="Evaluate as of this date YYYY-MM-DD (default: today)."),
+) -> None:
+    """Evaluate every enabled alert rule and write new events (for cron or a scheduler)."""
+    from services.alerts import run_alerts
+
+    day = _as_of_option(as_of)
+    summary = run_alerts(session_factory=open_store(), as_of=day, user=get_settings().user)
+    for line in summary.lines():
+        out.print(line, markup=False, highlight=False)
+    if summary.errors:
+        err.print(f"{len(summary.errors)} rule(s) failed")
+        raise typer.Exit(1)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    as_of: str | None = typer.Option(None, "--as-of", help="Only events of this date YYYY-MM-DD."),
+    unacknowledged: bool = typer.Option(False, "--unacknowledged", help="Only events nobody acknowledged."),
+    limit: int = typer.Option(50, help="At most this many events, newest first."),
+) -> None:
+    """Print alert events, newest first."""
+    from services.alerts import list_events
+
+    events = list_events(session_factory=open_store(), as_of=_as_of_option(as_of),
+                         include_acknowledged=not unacknowledged, limit=limit)  # fmt: skip
+    for rec in events.to_dict("records"):
+        mark = " " if rec["acknowledged_at"] is None else "x"
+        out.print(f"[{mark}] {rec['id']:>6}  {rec['as_of']:%Y-%m-%d}  {rec['rule']}: {rec['reason']}",
+                  markup=False, highlight=False)  # fmt: skip
+    err.print(f"{len(events)} event(s)")
+
+
+@alerts_app.command("rules")
+def alerts_rules() -> None:
+    """Print the alert rules and their rule types."""
+    from services.alerts import RULE_TYPES, list_rules
+
+    for r in list_rules(session_factory=open_store()):
+        state = "on " if r.enabled else "off"
+        out.print(f"{r.id:>4} [{state}] {r.name}: {r.description} ({r.scope_label})", markup=False, highlight=False)
+    err.print("Rule types: " + ", ".join(RULE_TYPES))
+
+
+@alerts_app.command("add-rule")
+def alerts_add_rule(
+    name: str = typer.Argument(..., help="A unique name for the rule."),
+    rule_type: str = typer.Option(..., "--type", help="price_move, high_52w, low_52w, volume_spike, debt_maturity, "
+                                  "new_deal, new_document or screen_entry."),
+    param: list[str] = typer.Option([], "--param", help="A parameter as name=value (repeatable), e.g. pct=10."),
+    scope: str = typer.Option("all", help="all, sector or watchlist."),
+    scope_value: str | None = typer.Option(None, "--scope-value", help="The sector, or the watchlist's name."),
+) -> None:
+    """Add an alert rule."""
+    from services.alerts import create_rule
+
+    params: dict[str, str] = {}
+    for item in param:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise WorkbenchError(f"--param must be name=value, not {item[:40]!r}")
+        params[key.strip()] = value.strip()
+    rule = create_rule(name, rule_type, params, session_factory=open_store(), user=get_settings().user,
+                       scope_type=scope, scope_value=scope_value)  # fmt: skip
+    out.print(f"Rule {rule.id} {rule.name}: {rule.description} ({rule.scope_label})", markup=False, highlight=False)
+
+
+@alerts_app.command("add-defaults")
+def alerts_add_defaults() -> None:
+    """Add the standard rules (price move, 52-week high/low, volume, maturities, deals, documents)."""
+    from services.alerts import install_default_rules
+
+    created = install_default_rules(session_factory=open_store(), user=get_settings().user)
+    out.print(f"{created} rule(s) added")
+
+
+@alerts_app.command("ack")
+def alerts_ack(event_ids: list[int] = typer.Argument(..., help="Ids of the events to acknowledge.")) -> None:
+    """Acknowledge alert events."""
+    from services.alerts import acknowledge_events
+
+    done = acknowledge_events(event_ids, session_factory=open_store(), user=get_settings().user)
+    out.print(f"{done} event(s) acknowledged")
+
+
 # --- documents ---
 @app.command()
 def summarize(
