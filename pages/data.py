@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -21,6 +23,18 @@ from workbench.errors import WorkbenchError
 from workbench.ui import current_user, session_factory, show_error
 
 NOT_MAPPED = "(not mapped)"
+T = TypeVar("T")
+
+
+def _remembered(name: str, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """The last result for ``key``: reruns caused by other widgets (filters, the skip box) do
+    not read and validate the uploaded file again. A failure is not remembered."""
+    slot = st.session_state.get(name)
+    if slot is None or slot[0] != key:
+        slot = (key, compute())
+        st.session_state[name] = slot
+    return slot[1]  # type: ignore[no-any-return]
+
 
 st.title("Data")
 tab_import, tab_browse = st.tabs(["Import", "Browse"])
@@ -31,7 +45,8 @@ with tab_import:
     if upload is not None:
         try:
             source = source_from_bytes(upload.name, upload.getvalue())
-            columns, detected = detect_mapping(source, kind)
+            columns, detected = _remembered("import_detected", (upload.file_id, kind),
+                                            lambda: detect_mapping(source, kind))  # fmt: skip
             overrides: dict[str, str | None] = {}
             with st.expander("Column mapping (* required)", expanded=False):
                 if detected.preset:
@@ -47,7 +62,12 @@ with tab_import:
                     picked = None if choice == NOT_MAPPED else choice
                     if picked != current:
                         overrides[f.name] = picked
-            preview = preview_import(source, kind, session_factory=session_factory(), mapping=overrides)
+            # The store's state is part of the key: after an import, new and updated counts change.
+            preview_key = (upload.file_id, kind, tuple(sorted(overrides.items())),
+                           st.session_state.get("import_generation", 0))  # fmt: skip
+            preview = _remembered("import_preview", preview_key,
+                                  lambda: preview_import(source, kind, session_factory=session_factory(),
+                                                         mapping=overrides))  # fmt: skip
             st.caption(f"Read as {preview.encoding}" + (f"; {'; '.join(preview.notes)}" if preview.notes else ""))
             m = st.columns(5)
             m[0].metric("Rows", f"{preview.total_rows:,}")
@@ -67,6 +87,7 @@ with tab_import:
                     result = run_import(source, kind, session_factory=session_factory(), user=current_user(),
                                         mapping=overrides, skip_invalid=skip)  # fmt: skip
                     st.session_state["import_result"] = result
+                    st.session_state["import_generation"] = st.session_state.get("import_generation", 0) + 1
                     st.cache_data.clear()  # other pages' cached reads are now stale
                 except ImportRejected as exc:
                     st.error(str(exc))
@@ -98,6 +119,9 @@ with tab_browse:
             low = left.date_input(f"{name} from", value=None, min_value=dt.date(1900, 1, 1), key=f"f_{table}_{name}_lo")
             high = right.date_input(f"{name} to", value=None, min_value=dt.date(1900, 1, 1), key=f"f_{table}_{name}_hi")
             filters.append(ColumnFilter(name, low=low, high=high))
+        elif kind_ == "bool":
+            value = left.selectbox(name, ["any", "true", "false"], key=f"f_{table}_{name}_bool")
+            filters.append(ColumnFilter(name, contains=None if value == "any" else value))
         else:
             text = left.text_input(f"{name} contains", key=f"f_{table}_{name}_txt")
             filters.append(ColumnFilter(name, contains=text or None))

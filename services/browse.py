@@ -88,6 +88,9 @@ def _as_date(value: float | dt.date | str, column: str) -> dt.date:
         raise WorkbenchError(f"filter on {column}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+_BOOL_WORDS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
 def _conditions(table: Table, filters: Sequence[ColumnFilter]) -> list[Any]:
     conditions: list[Any] = []
     for f in filters:
@@ -96,7 +99,13 @@ def _conditions(table: Table, filters: Sequence[ColumnFilter]) -> list[Any]:
                                  f"{', '.join(table.c.keys())}")  # fmt: skip
         col = table.c[f.column]
         kind = _kind(col)
-        if f.contains is not None and f.contains != "":
+        if f.contains is not None and f.contains != "" and kind == "bool":
+            # As text a boolean is "1"/"0" on SQLite but "true"/"false" on PostgreSQL.
+            wanted = _BOOL_WORDS.get(f.contains.strip().lower())
+            if wanted is None:
+                raise WorkbenchError(f"filter on {f.column}: {f.contains!r} is not true or false")
+            conditions.append(col.is_(wanted))
+        elif f.contains is not None and f.contains != "":
             target = cast(col, Text) if kind != "text" else col
             conditions.append(target.ilike(f"%{_escape_like(f.contains)}%", escape="\\"))
         for bound, op in ((f.low, "ge"), (f.high, "le")):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
+import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,32 @@ def file_sha256(path: Path | None = None, data: bytes | None = None) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # PostgreSQL's JSON has no NaN or Infinity
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
+    # Details often carry the caller's filters and specs (dates, Decimals, NaN): the JSON
+    # column would reject them at flush and lose the work being recorded with them.
+    return _finite(json.loads(json.dumps(details, default=_json_default)))  # type: ignore[no-any-return]
 
 
 def record(
@@ -44,6 +74,6 @@ def record(
             row_count=row_count,
             file_name=file_name,
             file_sha256=file_sha256,
-            details=details or {},
+            details=_json_safe(details or {}),
         )
     )

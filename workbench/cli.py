@@ -112,12 +112,14 @@ def import_(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the preview and write nothing."),
 ) -> None:
     """Import companies, deals, prices or documents from CSV or XLSX (validated before writing)."""
-    from services.imports import ImportRejected, parse_overrides, preview_import, run_import, source_from_path
+    from services.imports import ImportRejected, parse_overrides, prepare_import, run_import, source_from_path
 
     overrides = parse_overrides(map_)
     source = source_from_path(path)
     factory = open_store()
-    preview = preview_import(source, kind, session_factory=factory, mapping=overrides)
+    with progress_bar(f"Checking {kind}") as progress:
+        prepared = prepare_import(source, kind, session_factory=factory, mapping=overrides, progress=progress)
+    preview = prepared.preview
     out.print(preview.summary(), markup=False, highlight=False)
     if not preview.is_valid:
         err.print(preview.error_message(), markup=False, highlight=False)
@@ -129,7 +131,8 @@ def import_(
     try:
         with progress_bar(f"Importing {kind}") as progress:
             result = run_import(source, kind, session_factory=factory, user=get_settings().user,
-                                mapping=overrides, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+                                mapping=overrides, skip_invalid=skip_invalid, progress=progress,
+                                prepared=prepared)  # fmt: skip
     except ImportRejected:
         err.print("Nothing was imported. Fix these rows, or import the valid rows only with --skip-invalid.")
         raise typer.Exit(1) from None

@@ -6,6 +6,7 @@ Pages import from here; services never do (they receive what they need as argume
 from __future__ import annotations
 
 import logging
+import threading
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -46,24 +47,37 @@ def current_user() -> str:
     return get_settings().user
 
 
+@st.cache_resource(show_spinner=False)
+def _seeding_lock() -> threading.Lock:
+    return threading.Lock()
+
+
 def ensure_store() -> sessionmaker[Session]:
     """Open (and migrate) the store; on first launch of an empty store, seed the demo data."""
     factory = session_factory()
     cfg = get_settings()
     if cfg.demo_on_empty and not st.session_state.get("_store_checked"):
-        if store_is_empty(factory):
-            from workbench.demo import DemoSize, seed_demo
-
-            bar = st.progress(0.0, text="First launch: building the demo universe...")
-            seed_demo(
-                factory,
-                DemoSize(seed=cfg.demo_seed),
-                progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
-            )
-            bar.empty()
-            st.cache_data.clear()
+        # Two browser tabs opening an empty store at once would both seed it: the second
+        # then fails on the first's rows. The second waits here and finds the store filled.
+        with _seeding_lock():
+            _seed_if_empty(factory, cfg)
         st.session_state["_store_checked"] = True
     return factory
+
+
+def _seed_if_empty(factory: sessionmaker[Session], cfg: Settings) -> None:
+    if not store_is_empty(factory):
+        return
+    from workbench.demo import DemoSize, seed_demo
+
+    bar = st.progress(0.0, text="First launch: building the demo universe...")
+    seed_demo(
+        factory,
+        DemoSize(seed=cfg.demo_seed),
+        progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
+    )
+    bar.empty()
+    st.cache_data.clear()
 
 
 def show_error(exc: Exception) -> None:

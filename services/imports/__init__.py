@@ -8,11 +8,11 @@ from services.imports.fields import FIELDS, KINDS, Field, field_by_name, fields_
 from services.imports.mapping import ColumnMapping, build_mapping, parse_overrides
 from services.imports.reading import ImportSource, source_from_bytes, source_from_path
 from services.imports.rows import RowError
-from services.imports.service import (ImportPreview, ImportRejected, ImportResult, detect_mapping,
-    preview_import, run_import)
+from services.imports.service import (ImportPreview, ImportRejected, ImportResult, PreparedImport, detect_mapping,
+    prepare_import, preview_import, run_import)
 
 __all__ = [
     "FIELDS", "KINDS", "ColumnMapping", "Field", "ImportPreview", "ImportRejected", "ImportResult",
-    "ImportSource", "RowError", "build_mapping", "detect_mapping", "field_by_name", "fields_for", "parse_overrides",
-    "preview_import", "run_import", "source_from_bytes", "source_from_path",
+    "ImportSource", "PreparedImport", "RowError", "build_mapping", "detect_mapping", "field_by_name", "fields_for", "parse_overrides",
+    "prepare_import", "preview_import", "run_import", "source_from_bytes", "source_from_path",
 ]  # fmt: skip

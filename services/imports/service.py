@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.imports.fields import PARTY_ROLES, fields_for
@@ -110,12 +111,17 @@ class ImportResult:
 
 @dataclass
 class _Prepared:
+    """A validated file, ready to write; its ``preview`` says what writing it would do."""
+
     preview: ImportPreview
     table: RawTable
     parsed: ParsedRows
     mapping: ColumnMapping
     company_ids: dict[str, int]  # lowered company ref -> id (prices, documents)
     existing: dict[Any, Any]  # natural key -> primary key of rows already stored
+
+
+PreparedImport = _Prepared
 
 
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -154,11 +160,15 @@ _KEYED = {"companies": Company, "deals": Deal, "documents": Document}
 
 def _existing(session: Session, kind: str, records: list[Record], company_ids: dict[str, int]) -> dict[Any, Any]:
     if kind in _KEYED:
+        # Keys match whatever their case, as duplicates within a file do: "abc" updates the
+        # stored "ABC" instead of adding a second company. The exact, upper and lower forms
+        # use the key's index (lower(key) would scan the table once per chunk).
         model = _KEYED[kind]
-        keys = [r.key for r in records]
         found: dict[Any, Any] = {}
-        for chunk in _chunks(keys):
-            found.update(session.execute(select(model.key, model.id).where(model.key.in_(chunk))).all())
+        for chunk in _chunks([r.key for r in records]):
+            variants = sorted({v for k in chunk for v in (k, k.upper(), k.lower())})
+            for key, pk in session.execute(select(model.key, model.id).where(model.key.in_(variants))):
+                found.setdefault(key.lower(), pk)
         return found
     ids = sorted({company_ids[r.company_ref.lower()] for r in records if r.company_ref
                   and r.company_ref.lower() in company_ids})  # fmt: skip
@@ -172,7 +182,7 @@ def _existing(session: Session, kind: str, records: list[Record], company_ids: d
 def _record_pk(kind: str, record: Record, company_ids: dict[str, int]) -> Any:
     if kind == "prices":
         return (company_ids.get((record.company_ref or "").lower()), record.values["date"])
-    return record.key
+    return record.key.lower()
 
 
 def _sample(kind: str, records: list[Record]) -> pd.DataFrame:
@@ -285,17 +295,27 @@ def _write_rejected(source: ImportSource, data: bytes) -> tuple[Path, str | None
     return target, note
 
 
+def prepare_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session],
+                   mapping: dict[str, str | None] | None = None,
+                   progress: ProgressCallback = no_progress) -> PreparedImport:  # fmt: skip
+    """Read, map and validate once: ``.preview`` to show, then hand it to ``run_import(prepared=...)``
+    so that a large file is not read and checked a second time."""
+    return _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress)
+
+
 def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session], user: str,
                mapping: dict[str, str | None] | None = None, skip_invalid: bool = False,
-               progress: ProgressCallback = no_progress) -> ImportResult:  # fmt: skip
+               progress: ProgressCallback = no_progress, prepared: PreparedImport | None = None) -> ImportResult:  # fmt: skip
     """Validate, then write every valid row in one transaction with an audit entry.
 
     Any invalid row rejects the whole file (ImportRejected, nothing written) unless
     ``skip_invalid``: then the valid rows are imported and the rejected ones are returned as
     CSV (and, for a file on disk, written beside it as ``<stem>.rejected.csv``).
+    ``prepared`` (from ``prepare_import`` of the same source and kind) skips validating again.
     """
     started = time.perf_counter()
-    prepared = _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress)
+    if prepared is None or prepared.preview.kind != kind or prepared.preview.file_sha256 != source.sha256:
+        prepared = _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress)
     preview = prepared.preview
     if not preview.is_valid and not skip_invalid:
         raise ImportRejected(preview.error_message() + "\nNothing was imported. Fix these rows, or import "
@@ -303,15 +323,14 @@ def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker
     if not prepared.parsed.records:
         raise ImportRejected(f"{source.name}: no valid rows to import.\n" + preview.error_message(), preview)
     writer = _WRITERS[kind]
-    with session_factory.begin() as session:
-        inserted, updated = writer(session, prepared, progress)
-        audit.record(
-            session, user=user, action="import", object_type=kind, object_ref=source.name,
-            row_count=inserted + updated, file_name=source.name, file_sha256=preview.file_sha256,
-            details={"inserted": inserted, "updated": updated, "rejected": preview.invalid_rows,
-                     "total_rows": preview.total_rows, "encoding": preview.encoding, "preset": preview.preset,
-                     "mapping": preview.mapping, "skip_invalid": skip_invalid},
-        )  # fmt: skip
+    try:
+        inserted, updated = _write(session_factory, writer, prepared, progress, user=user, source=source,
+                                   skip_invalid=skip_invalid)  # fmt: skip
+    except IntegrityError:
+        # Rows were checked against the store before writing; another import (or user) wrote
+        # the same keys since. The transaction rolled back whole.
+        raise WorkbenchError(f"{source.name}: the store changed while importing (another import wrote some of "
+                             "the same rows). Nothing was imported; run the import again.") from None
     rejected_csv = rejected_path = None
     notes: list[str] = []
     if preview.invalid_rows:
@@ -322,6 +341,21 @@ def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker
     progress(1.0, f"Imported {inserted + updated:,} {kind}")
     return ImportResult(preview, inserted, updated, preview.invalid_rows, time.perf_counter() - started,
                         rejected_path, rejected_csv, notes)  # fmt: skip
+
+
+def _write(session_factory: sessionmaker[Session], writer: Any, prepared: _Prepared, progress: ProgressCallback,
+           *, user: str, source: ImportSource, skip_invalid: bool) -> tuple[int, int]:  # fmt: skip
+    preview = prepared.preview
+    with session_factory.begin() as session:
+        inserted, updated = writer(session, prepared, progress)
+        audit.record(
+            session, user=user, action="import", object_type=preview.kind, object_ref=source.name,
+            row_count=inserted + updated, file_name=source.name, file_sha256=preview.file_sha256,
+            details={"inserted": inserted, "updated": updated, "rejected": preview.invalid_rows,
+                     "total_rows": preview.total_rows, "encoding": preview.encoding, "preset": preview.preset,
+                     "mapping": preview.mapping, "skip_invalid": skip_invalid},
+        )  # fmt: skip
+    return inserted, updated
 
 
 def _progress_batches(records: list[Record], progress: ProgressCallback, what: str,
@@ -347,8 +381,8 @@ def _upsert_keyed(session: Session, model: type, prepared: _Prepared, progress: 
     pairs: list[tuple[Record, int]] = []
     inserted = updated = 0
     for chunk in _progress_batches(prepared.parsed.records, progress, prepared.preview.kind, CHUNK):
-        new = [r for r in chunk if r.key not in existing]
-        old = [r for r in chunk if r.key in existing]
+        new = [r for r in chunk if r.key.lower() not in existing]
+        old = [r for r in chunk if r.key.lower() in existing]
         if new:
             rows = _same_keys([extra(r) if extra else dict(r.values) for r in new])
             # A plain executemany, then ids by key: RETURNING in parameter order makes SQLite
@@ -358,12 +392,14 @@ def _upsert_keyed(session: Session, model: type, prepared: _Prepared, progress: 
             pairs += [(r, ids[r.key]) for r in new]
             inserted += len(new)
         if old:
-            rows = [{**(extra(r) if extra else r.values), "id": existing[r.key]} for r in old]
+            # The stored key keeps its case: other rows and saved work may quote it.
+            rows = [{**{k: v for k, v in (extra(r) if extra else r.values).items() if k != "key"},
+                     "id": existing[r.key.lower()]} for r in old]  # fmt: skip
             # Blank cells keep stored values, so rows update different columns: group rows that
             # update the same ones, which lets each group run as one executemany.
             rows.sort(key=lambda d: tuple(sorted(d)))
             session.execute(update(model), rows)
-            pairs += [(r, existing[r.key]) for r in old]
+            pairs += [(r, existing[r.key.lower()]) for r in old]
             updated += len(old)
     return pairs, inserted, updated
 
@@ -396,7 +432,7 @@ def _write_deals(session: Session, prepared: _Prepared, progress: ProgressCallba
     pairs, inserted, updated = _upsert_keyed(session, Deal, prepared, progress)
     roles = [r for r in PARTY_ROLES if r in prepared.mapping.columns]
     if roles:
-        updated_ids = [deal_id for r, deal_id in pairs if r.key in prepared.existing]
+        updated_ids = [deal_id for r, deal_id in pairs if r.key.lower() in prepared.existing]
         for chunk in _chunks(updated_ids):
             # The file is the truth for the roles it maps: replace those parties, keep the others.
             session.execute(delete(DealParty).where(DealParty.deal_id.in_(chunk), DealParty.role.in_(roles)))

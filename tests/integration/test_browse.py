@@ -77,3 +77,29 @@ def test_csv_export_neutralises_formulas_and_is_audited(filled):
     with filled.session_factory() as s:
         entry = s.scalars(select(AuditEntry)).one()
     assert (entry.action, entry.object_type, entry.row_count) == ("export", "companies", 1)
+
+
+def test_csv_export_with_date_and_number_filters_is_audited_with_the_filters(filled):
+    filters = [ColumnFilter("announced_date", low=dt.date(2021, 1, 1), high=dt.date(2023, 12, 31))]
+    data = export_table_csv(filled.session_factory, "deals", user="tester", filters=filters)
+    assert "Deal two" in data.decode("utf-8") and "Deal one" not in data.decode("utf-8")
+    with filled.session_factory() as s:
+        entry = s.scalars(select(AuditEntry)).one()
+    assert entry.details["filters"][0]["low"] == "2021-01-01"
+    assert entry.details["filters"][0]["high"] == "2023-12-31"
+
+
+def test_boolean_filter_means_the_same_on_every_backend(filled):
+    from workbench.models import DebtInstrument
+
+    with filled.session_factory.begin() as s:
+        company_id = s.scalar(select(Company.id).where(Company.key == "K0"))
+        for secured in (True, False, False):
+            s.add(DebtInstrument(company_id=company_id, instrument="Term loan", amount_usd_m=10,
+                                 maturity_date=dt.date(2030, 1, 1), secured=secured))  # fmt: skip
+    for word, expected in (("true", 1), ("YES", 1), ("false", 2), ("0", 2)):
+        _, total = browse_table(filled.session_factory, "debt_instruments",
+                                filters=[ColumnFilter("secured", contains=word)])  # fmt: skip
+        assert total == expected, word
+    with pytest.raises(WorkbenchError, match="not true or false"):
+        browse_table(filled.session_factory, "debt_instruments", filters=[ColumnFilter("secured", contains="maybe")])

@@ -11,7 +11,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from services.imports import ImportRejected, preview_import, run_import, source_from_bytes, source_from_path
+from services.imports import (ImportRejected, prepare_import, preview_import, run_import, source_from_bytes,
+    source_from_path)
 from workbench.config import get_settings
 from workbench.errors import WorkbenchError
 from workbench.models import AuditEntry, Company, Deal, DealParty, Document, Price
@@ -287,3 +288,42 @@ def test_preview_writes_nothing_and_counts_new_and_updated(store):
 def test_missing_required_column_is_a_clear_error(store):
     with pytest.raises(WorkbenchError, match="no column for the required companies field"):
         _import(store, "c.csv", _csv([["Sector"], ["Energy"]]), "companies")
+
+
+def test_reimport_with_a_key_in_another_case_updates_instead_of_duplicating(store):
+    _import(store, "c.csv", _csv(COMPANIES), "companies")
+    lower = [COMPANIES[0], ["aaa", "Alpha Renamed", "Energy", "9"]]
+    preview = preview_import(source_from_bytes("c.csv", _csv(lower)), "companies", session_factory=store.session_factory)
+    assert (preview.new_rows, preview.updated_rows) == (0, 1)
+    result = _import(store, "c.csv", _csv(lower), "companies")
+    assert (result.inserted, result.updated) == (0, 1)
+    with store.session_factory() as s:
+        assert s.execute(select(Company.key, Company.name).where(Company.key == "AAA")).one() == ("AAA", "Alpha Renamed")
+    assert _count(store, Company) == 2
+
+
+def test_prepared_import_is_written_without_reading_the_file_again(store, monkeypatch):
+    import services.imports.service as service
+
+    source = source_from_bytes("c.csv", _csv(COMPANIES))
+    prepared = prepare_import(source, "companies", session_factory=store.session_factory)
+    assert prepared.preview.new_rows == 2
+
+    def no_second_read(*_args, **_kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(service, "read_table", no_second_read)
+    result = run_import(source, "companies", session_factory=store.session_factory, user="tester", prepared=prepared)
+    assert (result.inserted, _count(store, Company)) == (2, 2)
+
+
+def test_rows_written_by_someone_else_after_the_check_reject_the_import_whole(store):
+    source = source_from_bytes("c.csv", _csv(COMPANIES))
+    prepared = prepare_import(source, "companies", session_factory=store.session_factory)
+    with store.session_factory.begin() as s:
+        s.add(Company(key="BBB", name="Written meanwhile"))
+    with pytest.raises(WorkbenchError, match="the store changed while importing"):
+        run_import(source, "companies", session_factory=store.session_factory, user="tester", prepared=prepared)
+    with store.session_factory() as s:
+        assert s.scalars(select(Company.name)).all() == ["Written meanwhile"]
+    assert _count(store, AuditEntry) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from workbench.config import get_settings
@@ -15,15 +15,7 @@ from workbench.models import Company
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("WORKBENCH_DEMO_ON_EMPTY", "false")
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
+# Streamlit caches are cleared and first-launch seeding is off: tests/ui/conftest.py.
 
 
 def _seed() -> None:
@@ -57,3 +49,36 @@ def test_browse_filter_narrows_the_rows():
     at.text_input(key="f_companies_name_txt").input("zebra").run()
     assert not at.exception
     assert "1 rows match" in " ".join(c.value for c in at.caption)
+
+
+def test_upload_previews_once_then_imports_into_the_store(monkeypatch: pytest.MonkeyPatch):
+    import services.imports
+
+    _seed()
+    calls: list[str] = []
+    real_preview = services.imports.preview_import
+
+    def counted(*args, **kwargs):
+        calls.append("preview")
+        return real_preview(*args, **kwargs)
+
+    monkeypatch.setattr(services.imports, "preview_import", counted)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=30)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    data = b"Ticker,Company Name,Market Cap ($mm)\nZEBRA,Zebra Widgets Renamed,150\nNEWCO,New Co,5\n"
+    at.file_uploader(key="import_file").upload("firms.csv", data, "text/csv").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Rows"] == "2" and metrics["Updates"] == "1"
+    # A rerun from another widget reuses the preview instead of reading the file again.
+    at.checkbox(key="import_skip").check().run()
+    assert calls == ["preview"]
+    at.button(key="import_go").click().run()
+    assert not at.exception
+    assert "Imported" in " ".join(s.value for s in at.success)
+    engine = make_engine(get_settings().resolved_database_url)
+    with make_session_factory(engine)() as s:
+        names = set(s.scalars(select(Company.name)))
+    engine.dispose()
+    assert {"Zebra Widgets Renamed", "New Co"} <= names

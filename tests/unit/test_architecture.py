@@ -70,3 +70,5 @@ def test_pages_run_no_sql_directly():
         names = _imports(path)
         assert not any(n.startswith("sqlalchemy") for n in names), f"{path} imports sqlalchemy"
         assert not any(n.split(".")[0] in {"faiss", "sentence_transformers", "torch"} for n in names), path
+        # ORM models or the store's plumbing in a page would mean queries (and live rows) in the page.
+        assert not names & {"workbench.models", "workbench.db"}, f"{path} reaches the store directly"
