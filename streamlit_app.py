@@ -18,6 +18,7 @@ PAGES = {
         st.Page("pages/targeting.py", title="Targeting", icon=":material/target:"),
     ],
     "Pitch preparation": [
+        st.Page("pages/precedents.py", title="Precedents", icon=":material/compare_arrows:"),
     ],
     "Reading": [
         st.Page("pages/documents.py", title="Documents", icon=":material/description:"),

@@ -382,6 +382,86 @@ def ingest(
 
 
 # --- precedents ---
+@app.command()
+def index() -> None:
+    """Embed new or changed deals and build or update the precedents vector index."""
+    from workbench.embeddings import build_embedder
+    from services.precedents import engine_from_settings
+
+    cfg = get_settings()
+    factory = open_store()
+    embedder = build_embedder(cfg)
+    engine = engine_from_settings(cfg)
+    with progress_bar("Indexing deals") as progress:
+        status = engine.refresh(session_factory=factory, embedder=embedder, progress=progress)
+    emb = status.embedded
+    if emb is not None:
+        out.print(f"Embedded {emb.embedded:,} new or changed deals ({emb.unchanged:,} unchanged) in "
+                  f"{emb.elapsed_s:.1f} s" + (f", {emb.deals_per_s:.0f} deals/s" if emb.embedded else ""))  # fmt: skip
+    out.print(f"Vector index {status.index.action}: {status.index.count:,} deals, {status.index.kind} "
+              f"({embedder.name}), in {cfg.data_dir / 'index'}", markup=False)  # fmt: skip
+
+
+@app.command()
+def precedents(
+    text: str | None = typer.Argument(None, help="The situation in words, e.g. 'sponsor carve-out of a chemicals unit'."),
+    deal: str | None = typer.Option(None, "--like", help="Key of a deal to find more like it."),
+    deal_type: list[str] = typer.Option([], "--type", help="Deal type, e.g. ma or ipo (repeatable)."),
+    sector: list[str] = typer.Option([], "--sector", help="Sector (repeatable)."),
+    region: list[str] = typer.Option([], "--region", help="Region (repeatable)."),
+    top: int = typer.Option(10, "--top", help="Number of precedents."),
+    as_json: bool = typer.Option(False, "--json", help="Print hits with their score parts as JSON."),
+    batch: Path | None = typer.Option(None, "--batch", help="A .jsonl file: one query object per line "
+                                      "(text, filters, exclude); prints one JSON line of hits per query."),
+) -> None:
+    """Find the past deals most like a situation or a deal, with the parts of each score."""
+    import json
+
+    from workbench.embeddings import build_embedder
+    from services.precedents import (PrecedentFilters, PrecedentQuery, engine_from_settings, query_from_json,
+                                     result_json_line, search_batch)  # fmt: skip
+
+    cfg = get_settings()
+    if batch is not None:
+        if text or deal:
+            raise WorkbenchError("use --batch alone, or a query text / --like, not both")
+        if not batch.is_file():
+            raise WorkbenchError(f"batch file not found: {batch}")
+        queries = []
+        for number, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                queries.append(query_from_json(json.loads(line), default_top=top).validate())
+            except json.JSONDecodeError as exc:
+                raise WorkbenchError(f"{batch.name} line {number}: not JSON ({exc.msg})") from None
+            except WorkbenchError as exc:
+                raise WorkbenchError(f"{batch.name} line {number}: {exc}") from None
+    else:
+        queries = [PrecedentQuery(text=text or "", deal_key=deal, top=top, filters=PrecedentFilters(
+            deal_types=tuple(deal_type), sectors=tuple(sector), regions=tuple(region))).validate()]  # fmt: skip
+    factory = open_store()
+    embedder = build_embedder(cfg)  # loaded once for every query of the call
+    engine = engine_from_settings(cfg)
+    with progress_bar("Indexing deals") as progress:
+        engine.refresh(session_factory=factory, embedder=embedder, progress=progress)
+    results = search_batch(queries, session_factory=factory, embedder=embedder, engine=engine)
+    if batch is not None or as_json:
+        for result in results:
+            sys.stdout.write(result_json_line(result) + "\n")
+        return
+    result = results[0]
+    for rec in result.hits.to_dict("records"):
+        date = "" if rec["announced_date"] != rec["announced_date"] else f"{rec['announced_date']:%Y-%m-%d}"
+        parts = " ".join(f"{p[:4]} {rec[f'part_{p}'] * 100:4.1f}" for p in ("text", "keywords", "sector", "size",
+                                                                            "recency"))  # fmt: skip
+        out.print(f"{rec['rank']:>3} {rec['match_pct']:5.1f}  {rec['name'][:70]}  [{rec['key']}] {date}  ({parts})",
+                  markup=False, highlight=False)  # fmt: skip
+        if rec["matched_words"]:
+            out.print(f"      matched: {', '.join(rec['matched_words'][:12])}", markup=False, highlight=False)
+    err.print(f"{len(result.hits)} of {result.matched:,} deals passing the filters ({result.universe:,} in store); "
+              f"{result.index_kind} index")  # fmt: skip
+
 
 def main() -> None:
     logging.basicConfig(level=get_settings().log_level, format="%(levelname)s %(name)s: %(message)s")

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -317,3 +318,21 @@ class AuditEntry(Base):
     file_name: Mapped[str | None] = mapped_column(String(400))
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DealEmbedding(Base):
+    """A deal's sentence vector for one model; re-embedded only when its text's hash changes."""
+
+    __tablename__ = "deal_embeddings"
+    __table_args__ = (UniqueConstraint("deal_id", "model_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    model_name: Mapped[str] = mapped_column(String(200))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[int] = mapped_column(Integer)
+    # float32 little-endian bytes: compact, and identical on SQLite and PostgreSQL
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, server_default=func.now()
+    )

@@ -39,15 +39,20 @@ class Weights:
     kpi: float = 0.25
     guidance: float = 0.20
     period: float = 0.12
-    position: float = 0.05
+    # prepared remarks, where results are stated, come before the Q&A
+    position: float = 0.15
     headline: float = 0.3
+    # a headline metric with its own figure a few words on ("revenue rose 5% to $2.1
+    # billion", "EPS of $1.23"): the shape of a results headline, counted per metric
+    metric_figure: float = 0.3
     boilerplate: float = 0.8
     question: float = 0.4
     short: float = 0.3
     long: float = 0.8
     long_from: float = 30.0
     # MMR trade-off: 1.0 is pure salience, lower trades it for novelty
-    mmr_lambda: float = 0.75
+    # (high: the near-duplicate cap below already removes restatements of one figure)
+    mmr_lambda: float = 0.9
     # a sentence this similar to one already picked says the same thing: never pick it
     max_similarity: float = 0.85
 
@@ -83,6 +88,7 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+")
+_EMBED_WORDS = 48
 # The figures a results headline leads with: earnings per share, revenue, profit, guidance.
 _HEADLINE = re.compile(
     r"\b(?:per (?:diluted )?share|eps|revenues?|sales|net (?:income|earnings|loss)|"
@@ -91,10 +97,22 @@ _HEADLINE = re.compile(
 )
 
 
+# A headline metric followed within a few words by a figure (money, per-share, percent).
+# Only the metrics a results headline leads with (revenue, EPS, net income, dividend);
+# EBITDA, margins and cash flow are supporting detail and already count as KPIs.
+_METRIC_FIGURE = re.compile(
+    r"\b(?:(?:total |net |consolidated |organic |comparable |same[- ]store )?(?:revenues?|sales)|"
+    r"(?:earnings|income|profit|loss) per (?:diluted )?share|eps|net (?:income|earnings|loss)|"
+    r"dividend)\b"
+    r"(?:\W+\w+){0,7}?\W+(?:\$\s?\d|\d[\d.,]*\s?(?:%|percent))",
+    re.IGNORECASE,
+)
+
+
 def _features(texts: Sequence[str]) -> np.ndarray:
     """One row per sentence: figures, kpi, guidance, period, boilerplate, question, words,
-    and whether a figure stands next to a headline metric."""
-    rows = np.zeros((len(texts), 8), dtype=np.float64)
+    whether a figure stands next to a headline metric, and metric-figure pairs."""
+    rows = np.zeros((len(texts), 9), dtype=np.float64)
     for i, t in enumerate(texts):
         rows[i, 0] = count_figures(t)
         rows[i, 1] = len(_KPI.findall(t))
@@ -104,6 +122,7 @@ def _features(texts: Sequence[str]) -> np.ndarray:
         rows[i, 5] = 1.0 if t.rstrip().endswith("?") else 0.0
         rows[i, 6] = len(_WORD.findall(t))
         rows[i, 7] = 1.0 if rows[i, 0] and _HEADLINE.search(t) else 0.0
+        rows[i, 8] = len(_METRIC_FIGURE.findall(t))
     return rows
 
 
@@ -136,6 +155,7 @@ def salience(texts: Sequence[str], vectors: np.ndarray | None, weights: Weights 
         + weights.period * sat(f[:, 3], 1.0)
         + weights.position * position
         + weights.headline * f[:, 7]
+        + weights.metric_figure * sat(f[:, 8], 1.0)
         - weights.boilerplate * f[:, 4]
         - weights.question * f[:, 5]
         - weights.short * (words < 6)
@@ -177,7 +197,7 @@ def summarize_spans(
     max_words: int | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
     vectors: np.ndarray | None = None,
-    max_candidates: int = 120,
+    max_candidates: int = 80,
 ) -> list[SummarySentence]:
     """Summary sentences in rank order. ``max_words`` caps the total words (at least one
     sentence is always returned); otherwise ``max_sentences`` sentences."""
@@ -193,7 +213,10 @@ def summarize_spans(
         candidates = np.sort(np.argsort(-prior, kind="stable")[:max_candidates])
     cand_texts = [texts[i] for i in candidates]
     if vectors is None:
-        vectors = embedder.encode(cand_texts)
+        # A batch is padded to its longest sentence, so one rambling sentence slows every
+        # other; the first words carry what the sentence is about, and long sentences are
+        # penalised anyway, so centrality is measured on at most _EMBED_WORDS words.
+        vectors = embedder.encode([" ".join(t.split()[:_EMBED_WORDS]) for t in cand_texts])
     elif len(candidates) != len(vectors):
         vectors = vectors[candidates]
     scores = salience(cand_texts, vectors, weights, positions=candidates.astype(float),

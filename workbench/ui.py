@@ -104,3 +104,16 @@ def embedder():  # -> workbench.embeddings.Embedder
     """The sentence embedder named by WORKBENCH_EMBEDDER, built once per process."""
     cfg = get_settings()
     return _embedder(cfg.embedder, cfg.model_name, str(cfg.model_path) if cfg.model_path else None)
+
+
+@st.cache_resource(show_spinner=False)
+def _precedent_engine(data_dir: str, approximate_from: int, url: str):  # -> services.precedents.PrecedentEngine
+    from services.precedents import engine_from_settings
+
+    return engine_from_settings(get_settings())
+
+
+def precedent_engine():  # -> services.precedents.PrecedentEngine
+    """Deal facts, keyword index and vector index for precedent search, kept once per process and store."""
+    cfg = get_settings()
+    return _precedent_engine(str(cfg.data_dir), cfg.index_approximate_from, cfg.resolved_database_url)

@@ -85,3 +85,14 @@ def test_real_model_summary_of_a_real_transcript_is_verbatim_and_about_results(s
         assert text[s.start : s.end] == s.text and s.text in raw
     figures = [f for s in summary for f in extract_key_figures(s.text)]
     assert figures and all(f.text in raw for f in figures)
+
+
+def test_a_headline_metric_stated_with_its_figure_scores_above_the_same_words_apart():
+    import numpy as np
+
+    from workbench.summarize import salience
+
+    apart = "We spent 5% more, $2.1 billion, on capital projects, and revenue rose in the quarter."
+    stated = "In the quarter revenue rose 5% to $2.1 billion, and we spent more on capital projects."
+    scores = salience([apart, stated], None, positions=np.zeros(2), total=2)
+    assert scores[1] > scores[0]

@@ -1,0 +1,231 @@
+"""Deal vectors in the SQL store, and the FAISS index built from them.
+
+A deal is embedded from its name, description and main facts. The vector is stored with
+the model's name and the SHA-256 of that text, so a later run embeds only deals that are
+new or whose text changed. Work is committed batch by batch: an interrupted run keeps what
+it finished and the next run resumes from there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from workbench.domain import DealType
+from workbench.embeddings import Embedder
+from workbench.models import Deal, DealEmbedding
+from workbench.progress import ProgressCallback, no_progress
+from workbench.vector_index import VectorIndex
+
+log = logging.getLogger(__name__)
+
+TEXT_COLUMNS = ("name", "description", "deal_type", "sector", "industry", "region", "country")
+DEFAULT_BATCH = 128
+# MiniLM reads at most 256 word pieces; longer text only costs time.
+MAX_TEXT_CHARS = 1500
+
+
+def _type_label(value: str) -> str:
+    try:
+        return DealType(value).label
+    except ValueError:
+        return value
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""  # None and pandas' NaN alike
+
+
+def deal_text(deal: Mapping[str, Any]) -> str:
+    """The text a deal is embedded and keyword-indexed from: name, description, then facts."""
+    facts = [_type_label(_str(deal.get("deal_type"))), _str(deal.get("sector")), _str(deal.get("industry")),
+             _str(deal.get("region")), _str(deal.get("country"))]  # fmt: skip
+    parts = [_str(deal.get("name")), _str(deal.get("description")), ", ".join(f for f in facts if f)]
+    return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())[:MAX_TEXT_CHARS]
+
+
+def text_sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def vector_bytes(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def vector_from_bytes(data: bytes, dimension: int) -> np.ndarray:
+    return np.frombuffer(data, dtype="<f4", count=dimension).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class EmbedReport:
+    total: int
+    embedded: int
+    unchanged: int
+    elapsed_s: float
+    interrupted: bool = False
+
+    @property
+    def deals_per_s(self) -> float:
+        return self.embedded / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+def _pending(session: Session, model_name: str) -> tuple[int, list[tuple[int, str, str]]]:
+    stored = dict(session.execute(
+        select(DealEmbedding.deal_id, DealEmbedding.text_sha256).where(DealEmbedding.model_name == model_name)
+    ).all())  # fmt: skip
+    columns = [getattr(Deal, c) for c in TEXT_COLUMNS]
+    pending: list[tuple[int, str, str]] = []
+    total = 0
+    for row in session.execute(select(Deal.id, *columns).order_by(Deal.id)):
+        total += 1
+        text = deal_text(dict(zip(TEXT_COLUMNS, row[1:])))
+        digest = text_sha256(text)
+        if stored.get(row[0]) != digest:
+            pending.append((row[0], text, digest))
+    return total, pending
+
+
+def embed_deals(*, session_factory: sessionmaker[Session], embedder: Embedder, batch_size: int = DEFAULT_BATCH,
+                progress: ProgressCallback = no_progress,
+                should_stop: Callable[[], bool] | None = None) -> EmbedReport:  # fmt: skip
+    """Embed the deals that are new or changed since their last embedding; commit per batch.
+
+    ``should_stop`` is asked between batches: when it answers True the run ends early and
+    keeps what it committed (as does Ctrl-C). The next run carries on from there.
+    """
+    started = time.perf_counter()
+    with session_factory() as session:
+        total, pending = _pending(session, embedder.name)
+    done = 0
+    interrupted = False
+    progress(0.0, f"Embedding {len(pending):,} of {total:,} deals")
+    for start in range(0, len(pending), batch_size):
+        if should_stop is not None and should_stop():
+            interrupted = True
+            break
+        batch = pending[start:start + batch_size]
+        vectors = embedder.encode([text for _, text, _ in batch], batch_size=batch_size)
+        now = dt.datetime.now(dt.UTC)
+        with session_factory.begin() as session:
+            ids = [deal_id for deal_id, _, _ in batch]
+            # A deal deleted since the read above is skipped, not a foreign-key error.
+            alive = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids))))
+            existing = {e.deal_id: e for e in session.scalars(
+                select(DealEmbedding).where(DealEmbedding.model_name == embedder.name,
+                                            DealEmbedding.deal_id.in_(ids)))}  # fmt: skip
+            for (deal_id, _, digest), vector in zip(batch, vectors):
+                if deal_id not in alive:
+                    continue
+                row = existing.get(deal_id)
+                if row is None:
+                    session.add(DealEmbedding(deal_id=deal_id, model_name=embedder.name, text_sha256=digest,
+                                              dimension=embedder.dimension, vector=vector_bytes(vector),
+                                              created_at=now))  # fmt: skip
+                else:
+                    row.text_sha256, row.dimension, row.vector, row.created_at = (
+                        digest, embedder.dimension, vector_bytes(vector), now)
+        done += len(batch)
+        progress(done / max(len(pending), 1), f"Embedded {done:,} of {len(pending):,} deals")
+    return EmbedReport(total=total, embedded=done, unchanged=total - len(pending),
+                       elapsed_s=time.perf_counter() - started, interrupted=interrupted)  # fmt: skip
+
+
+# --- the vector index ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class EmbeddingState:
+    """What the stored embeddings of one model look like now: the index's fingerprint."""
+
+    count: int
+    max_id: int
+    last_change: dt.datetime | None
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.count}:{self.max_id}:{self.last_change.isoformat() if self.last_change else ''}"
+
+    @classmethod
+    def parse(cls, fingerprint: str) -> EmbeddingState | None:
+        try:
+            count, max_id, last = fingerprint.split(":", 2)
+            return cls(int(count), int(max_id), dt.datetime.fromisoformat(last) if last else None)
+        except ValueError:
+            return None
+
+
+def embedding_state(*, session_factory: sessionmaker[Session], model_name: str) -> EmbeddingState:
+    with session_factory() as session:
+        count, max_id, last = session.execute(
+            select(func.count(), func.max(DealEmbedding.id), func.max(DealEmbedding.created_at))
+            .where(DealEmbedding.model_name == model_name)
+        ).one()  # fmt: skip
+    return EmbeddingState(int(count or 0), int(max_id or 0), last)
+
+
+def load_embeddings(*, session_factory: sessionmaker[Session], model_name: str, dimension: int,
+                    changed_after: dt.datetime | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Deal ids and vectors stored for the model (only those changed after a time, if given)."""
+    stmt = select(DealEmbedding.deal_id, DealEmbedding.vector).where(
+        DealEmbedding.model_name == model_name, DealEmbedding.dimension == dimension)
+    if changed_after is not None:
+        stmt = stmt.where(DealEmbedding.created_at > changed_after)
+    ids: list[int] = []
+    chunks: list[bytes] = []
+    with session_factory() as session:
+        for deal_id, data in session.execute(stmt.order_by(DealEmbedding.deal_id)):
+            ids.append(deal_id)
+            chunks.append(bytes(data))
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, dimension), dtype=np.float32)
+    matrix = np.frombuffer(b"".join(chunks), dtype="<f4").reshape(len(ids), dimension).astype(np.float32)
+    return np.asarray(ids, dtype=np.int64), matrix
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    action: str  # "fresh", "updated", "rebuilt"
+    count: int
+    kind: str
+    elapsed_s: float
+
+
+def sync_vector_index(*, session_factory: sessionmaker[Session], model_name: str, dimension: int, folder: Path,
+                      approximate_from: int, current: VectorIndex | None = None) -> tuple[VectorIndex, IndexReport]:  # fmt: skip
+    """Bring the saved index in line with the stored embeddings: keep, add to, or rebuild it."""
+    started = time.perf_counter()
+    state = embedding_state(session_factory=session_factory, model_name=model_name)
+    index = current if current is not None else VectorIndex.load(folder, model_name)
+    if index is not None and index.dimension != dimension:
+        index = None
+
+    def report(action: str, idx: VectorIndex) -> tuple[VectorIndex, IndexReport]:
+        return idx, IndexReport(action, idx.count, idx.kind, time.perf_counter() - started)
+
+    if index is not None and index.manifest.store_fingerprint == state.fingerprint:
+        return report("fresh", index)
+    if index is not None:
+        old = EmbeddingState.parse(index.manifest.store_fingerprint)
+        # An exact index that outgrew the threshold is rebuilt as HNSW rather than grown.
+        crossed = index.kind == "flat" and state.count >= approximate_from
+        if old is not None and old.last_change is not None and not crossed:
+            ids, vectors = load_embeddings(session_factory=session_factory, model_name=model_name,
+                                           dimension=dimension, changed_after=old.last_change)  # fmt: skip
+            if index.update(ids, vectors, store_fingerprint=state.fingerprint) and index.count == state.count:
+                index.save(folder)
+                return report("updated", index)
+            log.info("vector index cannot be updated in place (%s vectors, %s stored): rebuilding",
+                     index.count, state.count)  # fmt: skip
+    ids, vectors = load_embeddings(session_factory=session_factory, model_name=model_name, dimension=dimension)
+    index = VectorIndex.build(ids, vectors, model_name=model_name, dimension=dimension,
+                              store_fingerprint=state.fingerprint, approximate_from=approximate_from)  # fmt: skip
+    index.save(folder)
+    return report("rebuilt", index)

@@ -1,0 +1,715 @@
+"""Precedents: the past deals most like a situation, with the reasons why.
+
+A search filters deals on their facts (type, sector, region, size, date, status), then ranks
+the survivors by several signals, each its own ranking: text (cosine similarity of sentence
+vectors), keywords (BM25, for exact names, tickers and numbers), sector match, size
+closeness and recency. Rankings are fused by weighted reciprocal rank fusion:
+``score = sum over parts of weight / (k + rank in that part)``. Each hit carries every part
+of its score and the query words it matched, so a banker can see why it is there.
+
+The precedent set (hits minus excluded deals plus pinned ones) gives the multiples table
+(median, mean, quartiles) and the charts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.deal_embeddings import (EmbedReport, IndexReport, deal_text, embed_deals,
+                                      sync_vector_index)  # fmt: skip
+from workbench.domain import DEAL_TYPE_LABELS, DealStatus, DealType
+from workbench.embeddings import Embedder
+from workbench.errors import WorkbenchError
+from workbench.keyword import KeywordIndex, highlight, matched_words
+from workbench.models import Deal
+from workbench.progress import ProgressCallback, no_progress
+from workbench.vector_index import VectorIndex
+
+PARTS = ("text", "keywords", "sector", "size", "recency")
+PART_LABELS = {"text": "Text similarity", "keywords": "Keywords", "sector": "Sector", "size": "Size",
+               "recency": "Recency"}  # fmt: skip
+CATALOG_COLUMNS = ("id", "key", "name", "deal_type", "status", "announced_date", "size_usd_m",
+                   "enterprise_value_usd_m", "ev_ebitda", "ev_revenue", "premium_pct", "sector", "industry",
+                   "region", "country", "description", "categories")  # fmt: skip
+FILTER_COLUMNS = ("deal_type", "sector", "region", "status")
+MULTIPLES = {"enterprise_value_usd_m": "EV ($m)", "ev_ebitda": "EV/EBITDA (x)", "ev_revenue": "EV/Revenue (x)",
+             "premium_pct": "Premium (%)"}  # fmt: skip
+MAX_TOP = 500
+MAX_QUERY_CHARS = 5000
+
+
+# --- what a search asks -------------------------------------------------------------------
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weight of each ranking in the fusion, and the RRF constant k (smaller: top ranks count more)."""
+
+    # Tuned on bench/bench_precedents_quality.py (docs/PERFORMANCE.md): text and keywords
+    # count alike; k = 60 (the usual RRF constant) beat 5-20 there.
+    text: float = 1.0
+    keywords: float = 1.0
+    sector: float = 0.3
+    size: float = 0.3
+    recency: float = 0.1
+    rrf_k: float = 60.0
+
+    def validate(self) -> FusionWeights:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, (int, float)) or math.isnan(value) or value < 0:
+                raise WorkbenchError(f"fusion weight {f.name} must be a number >= 0, not {value!r}")
+        if self.rrf_k <= 0:
+            raise WorkbenchError("fusion constant rrf_k must be above 0")
+        if not any(getattr(self, p) > 0 for p in PARTS):
+            raise WorkbenchError("at least one fusion weight must be above 0")
+        return self
+
+    def part(self, name: str) -> float:
+        return float(getattr(self, name))
+
+
+def _deal_type(value: str) -> str:
+    wanted = value.strip().lower()
+    for t in DealType:
+        if wanted in (t.value, t.label.lower()):
+            return t.value
+    valid = ", ".join(t.value for t in DealType)
+    raise WorkbenchError(f"unknown deal type {value[:40]!r}; use one of {valid}")
+
+
+def _status(value: str) -> str:
+    wanted = value.strip().lower()
+    if wanted not in {s.value for s in DealStatus}:
+        raise WorkbenchError(f"unknown deal status {value[:40]!r}; use one of {', '.join(s.value for s in DealStatus)}")
+    return wanted
+
+
+@dataclass(frozen=True)
+class PrecedentFilters:
+    """Structured pre-filters; empty means no restriction. Values are compared, never run."""
+
+    deal_types: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    size_min: float | None = None
+    size_max: float | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def normalised(self) -> PrecedentFilters:
+        for name in ("size_min", "size_max"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, float)) or math.isnan(value) or value < 0):
+                raise WorkbenchError(f"{name} must be a number >= 0, not {value!r}")
+        if self.size_min is not None and self.size_max is not None and self.size_min > self.size_max:
+            raise WorkbenchError(f"size range is empty: minimum {self.size_min} is above maximum {self.size_max}")
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise WorkbenchError(f"date range is empty: {self.date_from} is after {self.date_to}")
+        return replace(self, deal_types=tuple(_deal_type(t) for t in self.deal_types),
+                       statuses=tuple(_status(s) for s in self.statuses),
+                       sectors=tuple(s.strip() for s in self.sectors if s.strip()),
+                       regions=tuple(r.strip() for r in self.regions if r.strip()))  # fmt: skip
+
+    def describe(self) -> list[str]:
+        out = []
+        if self.deal_types:
+            out.append("type: " + ", ".join(DEAL_TYPE_LABELS.get(DealType(t), t) for t in self.deal_types))
+        for label, values in (("sector", self.sectors), ("region", self.regions), ("status", self.statuses)):
+            if values:
+                out.append(f"{label}: " + ", ".join(values))
+        if self.size_min is not None or self.size_max is not None:
+            out.append(f"size $m: {self.size_min if self.size_min is not None else '-'} to "
+                       f"{self.size_max if self.size_max is not None else '-'}")  # fmt: skip
+        if self.date_from or self.date_to:
+            out.append(f"announced: {self.date_from or '-'} to {self.date_to or '-'}")
+        return out
+
+
+@dataclass(frozen=True)
+class PrecedentQuery:
+    """Text, or a deal to find more like (``deal_key``), or both; filters; weights; top N."""
+
+    text: str = ""
+    deal_key: str | None = None
+    filters: PrecedentFilters = field(default_factory=PrecedentFilters)
+    weights: FusionWeights = field(default_factory=FusionWeights)
+    top: int = 20
+    exclude_keys: tuple[str, ...] = ()
+    target_size_usd_m: float | None = None
+    target_sector: str | None = None
+
+    def validate(self) -> PrecedentQuery:
+        text = (self.text or "").strip()
+        if not text and not self.deal_key:
+            raise WorkbenchError("describe the situation in words, or pick a deal to find more like it")
+        if len(text) > MAX_QUERY_CHARS:
+            raise WorkbenchError(f"the query is {len(text):,} characters; keep it under {MAX_QUERY_CHARS:,}")
+        if not isinstance(self.top, int) or not 1 <= self.top <= MAX_TOP:
+            raise WorkbenchError(f"top must be a whole number from 1 to {MAX_TOP}, not {self.top!r}")
+        if self.target_size_usd_m is not None and not self.target_size_usd_m > 0:
+            raise WorkbenchError("target size must be above 0 ($m)")
+        return replace(self, text=text, filters=self.filters.normalised(), weights=self.weights.validate())
+
+
+def _tuple(value: Any, name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise WorkbenchError(f"{name} must be a string or a list of strings")
+
+
+def _date(value: Any, name: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise WorkbenchError(f"{name} must be a date YYYY-MM-DD, not {str(value)[:40]!r}") from None
+
+
+def _number(value: Any, name: str) -> float | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise WorkbenchError(f"{name} must be a number, not {str(value)[:40]!r}")
+    return float(value)
+
+
+QUERY_KEYS = {"text", "deal", "type", "sector", "region", "status", "size_min", "size_max", "date_from", "date_to",
+              "exclude", "top", "target_size", "weights"}  # fmt: skip
+
+
+def query_from_json(obj: Any, *, default_top: int = 10) -> PrecedentQuery:
+    """A query from one JSON object of a batch file (text, optional filters, optional exclude)."""
+    if not isinstance(obj, dict):
+        raise WorkbenchError("each line must be a JSON object")
+    unknown = sorted(set(obj) - QUERY_KEYS)
+    if unknown:
+        raise WorkbenchError(f"unknown field(s) {', '.join(repr(u[:40]) for u in unknown)}; "
+                             f"known: {', '.join(sorted(QUERY_KEYS))}")  # fmt: skip
+    text = obj.get("text") or ""
+    if not isinstance(text, str):
+        raise WorkbenchError("text must be a string")
+    deal = obj.get("deal")
+    if deal is not None and not isinstance(deal, str):
+        raise WorkbenchError("deal must be a deal key (a string)")
+    weights = obj.get("weights") or {}
+    if not isinstance(weights, dict) or set(weights) - {f.name for f in fields(FusionWeights)}:
+        raise WorkbenchError(f"weights must be an object with {', '.join(f.name for f in fields(FusionWeights))}")
+    top = obj.get("top", default_top)
+    filters = PrecedentFilters(
+        deal_types=_tuple(obj.get("type"), "type"), sectors=_tuple(obj.get("sector"), "sector"),
+        regions=_tuple(obj.get("region"), "region"), statuses=_tuple(obj.get("status"), "status"),
+        size_min=_number(obj.get("size_min"), "size_min"), size_max=_number(obj.get("size_max"), "size_max"),
+        date_from=_date(obj.get("date_from"), "date_from"), date_to=_date(obj.get("date_to"), "date_to"))  # fmt: skip
+    return PrecedentQuery(text=text, deal_key=deal, filters=filters, weights=FusionWeights(**weights), top=top,
+                          exclude_keys=_tuple(obj.get("exclude"), "exclude"),
+                          target_size_usd_m=_number(obj.get("target_size"), "target_size"))  # fmt: skip
+
+
+# --- the searchable corpus ------------------------------------------------------------------
+@dataclass
+class Corpus:
+    """Deal facts in memory (one row per deal), their keyword index and their vector index."""
+
+    catalog: pd.DataFrame  # CATALOG_COLUMNS + "text"; row order matches keyword rows
+    keyword: KeywordIndex
+    vectors: VectorIndex | None
+    deal_ids: np.ndarray = field(init=False)
+    _position: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deal_ids = self.catalog["id"].to_numpy(dtype=np.int64)
+        self._position = {k: i for i, k in enumerate(self.catalog["key"])}
+        self._order = np.argsort(self.deal_ids)
+        # Filters compare integer codes, not strings: a million rows filter in milliseconds.
+        self._codes: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        for col in FILTER_COLUMNS:
+            lowered = [v.lower() if isinstance(v, str) else "" for v in self.catalog[col]]
+            codes, uniques = pd.factorize(pd.Series(lowered, dtype=object))
+            self._codes[col] = (codes.astype(np.int32), {u: i for i, u in enumerate(uniques)})
+        self._size = self.catalog["size_usd_m"].to_numpy(dtype=np.float64)
+        self._dates = self.catalog["announced_date"].to_numpy(dtype="datetime64[ns]")
+
+    def mask(self, filters: PrecedentFilters) -> np.ndarray:
+        """Rows passing the filters; the same rule as ``filter_mask``, on precomputed codes."""
+        mask = np.ones(len(self.catalog), dtype=bool)
+        for col, values in (("deal_type", filters.deal_types), ("sector", filters.sectors),
+                            ("region", filters.regions), ("status", filters.statuses)):  # fmt: skip
+            if values:
+                codes, lookup = self._codes[col]
+                wanted = [lookup[v.lower()] for v in values if v.lower() in lookup]
+                mask &= np.isin(codes, np.asarray(wanted, dtype=np.int32))
+        with np.errstate(invalid="ignore"):
+            if filters.size_min is not None:
+                mask &= self._size >= filters.size_min
+            if filters.size_max is not None:
+                mask &= self._size <= filters.size_max
+        if filters.date_from is not None:
+            mask &= self._dates >= np.datetime64(filters.date_from, "ns")
+        if filters.date_to is not None:
+            mask &= self._dates <= np.datetime64(filters.date_to, "ns")
+        return mask
+
+    def position_of_key(self, key: str) -> int | None:
+        return self._position.get(key)
+
+    def positions_of_ids(self, ids: np.ndarray) -> np.ndarray:
+        sorted_ids = self.deal_ids[self._order]
+        where = np.searchsorted(sorted_ids, ids)
+        where = np.clip(where, 0, max(len(sorted_ids) - 1, 0))
+        found = sorted_ids[where] == ids if len(sorted_ids) else np.zeros(len(ids), dtype=bool)
+        return np.where(found, self._order[where], -1)
+
+    @classmethod
+    def from_frame(cls, catalog: pd.DataFrame, vectors: VectorIndex | None) -> Corpus:
+        catalog = catalog.reset_index(drop=True)
+        if "text" not in catalog.columns:
+            catalog["text"] = [deal_text(r) for r in catalog.to_dict("records")]
+        return cls(catalog=catalog, keyword=KeywordIndex.build(catalog["text"].tolist()), vectors=vectors)
+
+
+def load_catalog(session: Session) -> pd.DataFrame:
+    columns = [getattr(Deal, c) for c in CATALOG_COLUMNS]
+    rows = session.execute(select(*columns).order_by(Deal.id)).all()
+    frame = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS))
+    for col in ("size_usd_m", "enterprise_value_usd_m", "ev_ebitda", "ev_revenue", "premium_pct"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["announced_date"] = pd.to_datetime(frame["announced_date"], errors="coerce")
+    return _text_as_objects(frame)
+
+
+TEXT_FIELDS = ("key", "name", "deal_type", "status", "sector", "industry", "region", "country", "description")
+
+
+def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    # Plain Python strings and None: pandas' string dtype would turn a missing text into NaN.
+    for col in TEXT_FIELDS:
+        frame[col] = pd.Series([v if isinstance(v, str) else None for v in frame[col]], dtype=object,
+                               index=frame.index)  # fmt: skip
+    return frame
+
+
+def deals_state(session: Session) -> tuple[int, int, str]:
+    count, max_id, last = session.execute(select(func.count(), func.max(Deal.id), func.max(Deal.updated_at))).one()
+    return int(count or 0), int(max_id or 0), str(last or "")
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    deals: int
+    embedded: EmbedReport | None
+    index: IndexReport
+
+
+class PrecedentEngine:
+    """The corpus of one store and model, kept in memory and refreshed when the store changes.
+
+    Built once per process (the app caches it; the CLI makes one per call). ``refresh``
+    embeds new or changed deals, reloads the facts, and syncs the saved vector index.
+    """
+
+    def __init__(self, *, folder: Path, approximate_from: int) -> None:
+        self.folder = folder
+        self.approximate_from = approximate_from
+        self._lock = threading.RLock()
+        self._corpus: Corpus | None = None
+        self._deals_state: tuple[int, int, str] | None = None
+
+    def refresh(self, *, session_factory: sessionmaker[Session], embedder: Embedder,
+                progress: ProgressCallback = no_progress) -> EngineStatus:  # fmt: skip
+        with self._lock:
+            with session_factory() as session:
+                state = deals_state(session)
+            embedded = None
+            corpus = self._corpus
+            if state != self._deals_state or corpus is None:
+                embedded = embed_deals(session_factory=session_factory, embedder=embedder,
+                                       progress=lambda f, m: progress(0.9 * f, m))  # fmt: skip
+                with session_factory() as session:
+                    catalog = load_catalog(session)
+                corpus = Corpus.from_frame(catalog, corpus.vectors if corpus else None)
+            progress(0.92, "Updating the vector index")
+            vectors, report = sync_vector_index(session_factory=session_factory, model_name=embedder.name,
+                                                dimension=embedder.dimension, folder=self.folder,
+                                                approximate_from=self.approximate_from,
+                                                current=corpus.vectors)  # fmt: skip
+            corpus.vectors = vectors
+            self._corpus, self._deals_state = corpus, state
+            progress(1.0, f"{len(corpus.catalog):,} deals searchable")
+            return EngineStatus(len(corpus.catalog), embedded, report)
+
+    def corpus(self, *, session_factory: sessionmaker[Session], embedder: Embedder,
+               progress: ProgressCallback = no_progress) -> Corpus:  # fmt: skip
+        self.refresh(session_factory=session_factory, embedder=embedder, progress=progress)
+        assert self._corpus is not None
+        return self._corpus
+
+
+def engine_from_settings(settings: Any) -> PrecedentEngine:
+    return PrecedentEngine(folder=Path(settings.data_dir) / "index", approximate_from=settings.index_approximate_from)
+
+
+# --- ranking -----------------------------------------------------------------------------
+@dataclass
+class PrecedentResult:
+    query: PrecedentQuery
+    hits: pd.DataFrame
+    universe: int
+    matched: int  # deals that pass the filters
+    reference: dict[str, Any] | None
+    timings_ms: dict[str, float]
+    index_kind: str
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """JSON-ready hits: key as imported, name, score and its parts, matched words."""
+        out = []
+        for rec in self.hits.to_dict("records"):
+            out.append({
+                "rank": int(rec["rank"]), "key": rec["key"], "name": rec["name"], "score": round(rec["score"], 6),
+                "match_pct": round(rec["match_pct"], 1),
+                "parts": {p: round(float(rec[f"part_{p}"]), 6) for p in PARTS},
+                "similarity": None if pd.isna(rec["similarity"]) else round(float(rec["similarity"]), 4),
+                "bm25": round(float(rec["bm25"]), 4), "matched_words": rec["matched_words"],
+                "deal_type": rec["deal_type"], "sector": rec["sector"],
+                "announced_date": None if pd.isna(rec["announced_date"]) else rec["announced_date"].date().isoformat(),
+                "size_usd_m": None if pd.isna(rec["size_usd_m"]) else rec["size_usd_m"],
+            })  # fmt: skip
+        return out
+
+    def describe(self) -> list[str]:
+        what = [f"text: {self.query.text}"] if self.query.text else []
+        if self.reference:
+            what.append(f"more like: {self.reference['name']} ({self.reference['key']})")
+        return what + self.query.filters.describe()
+
+
+def filter_mask(catalog: pd.DataFrame, filters: PrecedentFilters) -> np.ndarray:
+    """Rows that pass the filters. Text values compare case-insensitively, as plain values."""
+    mask = np.ones(len(catalog), dtype=bool)
+
+    def isin(column: str, values: Iterable[str]) -> np.ndarray:
+        wanted = {v.lower() for v in values}
+        return catalog[column].fillna("").astype(str).str.lower().isin(wanted).to_numpy()
+
+    if filters.deal_types:
+        mask &= catalog["deal_type"].isin(list(filters.deal_types)).to_numpy()
+    if filters.sectors:
+        mask &= isin("sector", filters.sectors)
+    if filters.regions:
+        mask &= isin("region", filters.regions)
+    if filters.statuses:
+        mask &= isin("status", filters.statuses)
+    size = catalog["size_usd_m"].to_numpy(dtype=np.float64)
+    if filters.size_min is not None:
+        mask &= size >= filters.size_min
+    if filters.size_max is not None:
+        mask &= size <= filters.size_max
+    dates = catalog["announced_date"]
+    if filters.date_from is not None:
+        mask &= (dates >= pd.Timestamp(filters.date_from)).to_numpy()
+    if filters.date_to is not None:
+        mask &= (dates <= pd.Timestamp(filters.date_to)).to_numpy()
+    return mask
+
+
+def _ranks(values: np.ndarray, *, ascending: bool) -> np.ndarray:
+    """1-based competition ranks (ties share the best rank); NaN values get no rank (inf)."""
+    out = np.full(len(values), np.inf)
+    valid = ~np.isnan(values)
+    if valid.any():
+        v = values[valid] if ascending else -values[valid]
+        ranks = pd.Series(v).rank(method="min").to_numpy()
+        out[valid] = ranks
+    return out
+
+
+def rank_precedents(corpus: Corpus, query: PrecedentQuery, query_vector: np.ndarray | None, *,
+                    candidates: int = 200) -> PrecedentResult:  # fmt: skip
+    """Filter, gather candidates from text and keywords, fuse the rankings, explain the hits."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    catalog = corpus.catalog
+    weights = query.weights
+    reference = None
+    ref_pos = corpus.position_of_key(query.deal_key) if query.deal_key else None
+    if query.deal_key and ref_pos is None:
+        raise WorkbenchError(f"no deal with key {query.deal_key[:80]!r}")
+    mask = corpus.mask(query.filters)
+    excluded = [p for p in (corpus.position_of_key(k) for k in query.exclude_keys) if p is not None]
+    if ref_pos is not None:
+        excluded.append(ref_pos)
+        reference = catalog.iloc[ref_pos].to_dict()
+    if excluded:
+        mask[np.asarray(excluded, dtype=np.int64)] = False
+    allowed = np.flatnonzero(mask)
+    timings["filter"] = (time.perf_counter() - t0) * 1000
+    n_cand = max(candidates, query.top * 5)
+
+    # Text similarity: nearest vectors among the allowed deals.
+    t1 = time.perf_counter()
+    sim_by_pos: dict[int, float] = {}
+    if query_vector is not None and corpus.vectors is not None and weights.text > 0 and len(allowed):
+        allowed_ids = None if len(allowed) == len(catalog) else corpus.deal_ids[allowed]
+        scores, ids = corpus.vectors.search(query_vector, n_cand, allowed_ids=allowed_ids)
+        positions = corpus.positions_of_ids(ids)
+        sim_by_pos = {int(p): float(s) for p, s in zip(positions, scores) if p >= 0 and mask[p]}
+    timings["vector"] = (time.perf_counter() - t1) * 1000
+
+    # Keywords: BM25 over the allowed deals.
+    t2 = time.perf_counter()
+    keyword_text = query.text or (reference["text"] if reference else "")
+    bm25_all = corpus.keyword.scores(keyword_text) if keyword_text else np.zeros(len(catalog), dtype=np.float32)
+    bm25_allowed = np.where(mask, bm25_all, 0.0)
+    kw_top = np.zeros(0, dtype=np.int64)
+    if weights.keywords > 0 and (bm25_allowed > 0).any():
+        nonzero = np.flatnonzero(bm25_allowed > 0)
+        k = min(n_cand, len(nonzero))
+        kw_top = nonzero[np.argpartition(-bm25_allowed[nonzero], k - 1)[:k]]
+    timings["keywords"] = (time.perf_counter() - t2) * 1000
+
+    t3 = time.perf_counter()
+    pool = np.unique(np.concatenate([np.fromiter(sim_by_pos, dtype=np.int64, count=len(sim_by_pos)), kw_top]))
+    if len(pool) == 0 and len(allowed):
+        # Nothing matches the words and no vectors yet: fall back to the structured signals.
+        pool = allowed[:n_cand]
+    rows = catalog.iloc[pool]
+    sim = np.array([sim_by_pos.get(int(p), np.nan) for p in pool], dtype=np.float64)
+    if corpus.vectors is not None and query_vector is not None and np.isnan(sim).any():
+        missing = np.isnan(sim)
+        sim[missing] = corpus.vectors.exact_scores(query_vector, corpus.deal_ids[pool[missing]])
+    bm25 = bm25_allowed[pool].astype(np.float64)
+
+    size = rows["size_usd_m"].to_numpy(dtype=np.float64)
+    dates = rows["announced_date"]
+    target_size = query.target_size_usd_m or (reference.get("size_usd_m") if reference else None)
+    target_sector = query.target_sector or (reference.get("sector") if reference else None)
+    parts_rank: dict[str, np.ndarray] = {
+        "text": _ranks(sim, ascending=False),
+        "keywords": _ranks(np.where(bm25 > 0, bm25, np.nan), ascending=False),
+    }
+    if target_sector:
+        same = rows["sector"].fillna("").str.lower().to_numpy() == str(target_sector).lower()
+        parts_rank["sector"] = np.where(same, 1.0, np.inf)
+    else:
+        parts_rank["sector"] = np.full(len(pool), np.inf)
+    if target_size and target_size == target_size and target_size > 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            distance = np.abs(np.log(np.where(size > 0, size, np.nan) / float(target_size)))
+        parts_rank["size"] = _ranks(distance, ascending=True)
+    else:
+        parts_rank["size"] = np.full(len(pool), np.inf)
+    days = (dates - pd.Timestamp(reference["announced_date"])).dt.days.abs() if reference is not None and \
+        not pd.isna(reference.get("announced_date")) else -(dates - pd.Timestamp("1970-01-01")).dt.days  # fmt: skip
+    parts_rank["recency"] = _ranks(days.to_numpy(dtype=np.float64), ascending=True)
+
+    contributions = {p: np.where(np.isinf(r), 0.0, weights.part(p) / (weights.rrf_k + r))
+                     for p, r in parts_rank.items()}  # fmt: skip
+    total = sum(contributions.values())
+    best = sum(weights.part(p) for p in PARTS) / (weights.rrf_k + 1.0)
+    order = np.lexsort((-np.nan_to_num(sim, nan=-2.0), -total))[: query.top]
+    timings["fuse"] = (time.perf_counter() - t3) * 1000
+
+    t4 = time.perf_counter()
+    hits = rows.iloc[order].copy()
+    hits.insert(0, "rank", np.arange(1, len(hits) + 1))
+    hits["score"] = total[order]
+    hits["match_pct"] = 100.0 * total[order] / best
+    for p in PARTS:
+        hits[f"part_{p}"] = contributions[p][order]
+    hits["similarity"] = sim[order]
+    hits["bm25"] = bm25[order]
+    names = [n if isinstance(n, str) else "" for n in hits["name"]]
+    descriptions = [d if isinstance(d, str) else "" for d in hits["description"]]
+    words = [matched_words(keyword_text, f"{n}. {d}") for n, d in zip(names, descriptions)]
+    hits["matched_words"] = words
+    hits["highlighted"] = [highlight(d or n, w, escape=_escape_markdown)
+                           for n, d, w in zip(names, descriptions, words)]  # fmt: skip
+    hits = hits.drop(columns=["text"]).reset_index(drop=True)
+    timings["explain"] = (time.perf_counter() - t4) * 1000
+    timings["total"] = (time.perf_counter() - t0) * 1000
+    if reference is not None:
+        reference = {k: v for k, v in reference.items() if k != "text"}
+    return PrecedentResult(query=query, hits=hits, universe=len(catalog), matched=int(mask.sum()),
+                           reference=reference, timings_ms=timings,
+                           index_kind=corpus.vectors.kind if corpus.vectors else "none")  # fmt: skip
+
+
+_MD_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|<>$~"})
+
+
+def _escape_markdown(text: str) -> str:
+    return text.translate(_MD_SPECIALS)
+
+
+def _query_vector(corpus: Corpus, query: PrecedentQuery, embedder: Embedder) -> np.ndarray | None:
+    if query.weights.text <= 0:
+        return None
+    if query.text:
+        return embedder.encode([query.text])[0]
+    pos = corpus.position_of_key(query.deal_key or "")
+    if pos is None:
+        return None
+    if corpus.vectors is not None:
+        stored = corpus.vectors.vector_of(int(corpus.deal_ids[pos]))
+        if stored is not None:  # the deal is indexed: reuse its vector
+            return stored
+    return embedder.encode([corpus.catalog["text"].iat[pos]])[0]
+
+
+def search_precedents(query: PrecedentQuery, *, session_factory: sessionmaker[Session], embedder: Embedder,
+                      engine: PrecedentEngine, progress: ProgressCallback = no_progress) -> PrecedentResult:  # fmt: skip
+    """The deals most like the query, best first, each with its score parts and matched words."""
+    query = query.validate()
+    corpus = engine.corpus(session_factory=session_factory, embedder=embedder, progress=progress)
+    t0 = time.perf_counter()
+    vector = _query_vector(corpus, query, embedder)
+    embed_ms = (time.perf_counter() - t0) * 1000
+    result = rank_precedents(corpus, query, vector)
+    result.timings_ms["embed_query"] = embed_ms
+    result.timings_ms["total"] += embed_ms
+    return result
+
+
+def search_batch(queries: Sequence[PrecedentQuery], *, session_factory: sessionmaker[Session], embedder: Embedder,
+                 engine: PrecedentEngine) -> list[PrecedentResult]:  # fmt: skip
+    """Many queries against one refreshed corpus; query texts are embedded together."""
+    queries = [q.validate() for q in queries]
+    corpus = engine.corpus(session_factory=session_factory, embedder=embedder)
+    texts = [q.text for q in queries if q.text and q.weights.text > 0]
+    vectors = iter(embedder.encode(texts)) if texts else iter(())
+    results = []
+    for q in queries:
+        vector = next(vectors) if q.text and q.weights.text > 0 else _query_vector(corpus, q, embedder)
+        results.append(rank_precedents(corpus, q, vector))
+    return results
+
+
+def deal_choices(*, session_factory: sessionmaker[Session], limit: int = 5000) -> pd.DataFrame:
+    """Deals to pick from for "more like this": key, name, type, date; newest first."""
+    with session_factory() as session:
+        rows = session.execute(select(Deal.key, Deal.name, Deal.deal_type, Deal.announced_date)
+                               .order_by(Deal.announced_date.desc().nulls_last(), Deal.id.desc())
+                               .limit(limit)).all()  # fmt: skip
+    return pd.DataFrame(rows, columns=["key", "name", "deal_type", "announced_date"])
+
+
+def filter_options(*, session_factory: sessionmaker[Session]) -> dict[str, list[str]]:
+    """Distinct sectors, regions, types and statuses present in the store, for the filter widgets."""
+    with session_factory() as session:
+        def distinct(col) -> list[str]:
+            return sorted(v for v in session.scalars(select(col).distinct()) if v)
+
+        return {"deal_types": distinct(Deal.deal_type), "sectors": distinct(Deal.sector),
+                "regions": distinct(Deal.region), "statuses": distinct(Deal.status)}  # fmt: skip
+
+
+# --- the precedent set and its multiples -----------------------------------------------------
+def deals_by_keys(keys: Sequence[str], *, session_factory: sessionmaker[Session]) -> pd.DataFrame:
+    """Facts of the given deals (for pinned deals that a search did not return)."""
+    if not keys:
+        return pd.DataFrame(columns=list(CATALOG_COLUMNS))
+    columns = [getattr(Deal, c) for c in CATALOG_COLUMNS]
+    with session_factory() as session:
+        rows = session.execute(select(*columns).where(Deal.key.in_(list(keys)))).all()
+    frame = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS))
+    frame["announced_date"] = pd.to_datetime(frame["announced_date"], errors="coerce")
+    return _text_as_objects(frame)
+
+
+def precedent_set(hits: pd.DataFrame, *, pinned: pd.DataFrame | None = None,
+                  excluded_keys: Iterable[str] = ()) -> pd.DataFrame:  # fmt: skip
+    """Hits without the excluded deals, plus pinned deals (kept even when excluded is not asked)."""
+    excluded = set(excluded_keys)
+    frame = hits[~hits["key"].isin(excluded)].copy()
+    frame["pinned"] = False
+    if pinned is not None and len(pinned):
+        pinned_keys = set(pinned["key"])
+        frame.loc[frame["key"].isin(pinned_keys), "pinned"] = True
+        extra = pinned[~pinned["key"].isin(set(frame["key"]))].copy()
+        if len(extra):
+            extra["pinned"] = True
+            frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra.reset_index(drop=True)
+    return frame.reset_index(drop=True)
+
+
+def multiples_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """EV, EV/EBITDA, EV/Revenue and premium: count, median, mean, quartiles, low, high."""
+    out = []
+    for col, label in MULTIPLES.items():
+        values = pd.to_numeric(frame.get(col, pd.Series(dtype=float)), errors="coerce").dropna()
+        if col == "enterprise_value_usd_m" and "size_usd_m" in frame:
+            # Deals without a stated EV still show their size as the value paid.
+            values = pd.to_numeric(frame[col].fillna(frame["size_usd_m"]), errors="coerce").dropna()
+        row: dict[str, Any] = {"metric": label, "n": int(len(values))}
+        if len(values):
+            row.update(median=float(values.median()), mean=float(values.mean()),
+                       q1=float(values.quantile(0.25)), q3=float(values.quantile(0.75)),
+                       low=float(values.min()), high=float(values.max()))  # fmt: skip
+        else:
+            row.update(median=np.nan, mean=np.nan, q1=np.nan, q3=np.nan, low=np.nan, high=np.nan)
+        out.append(row)
+    return pd.DataFrame(out, columns=["metric", "n", "median", "mean", "q1", "q3", "low", "high"])
+
+
+def multiple_vs_size_figure(frame: pd.DataFrame, metric: str = "ev_ebitda"):
+    """Scatter of a multiple against deal size (log scale), pinned deals marked."""
+    import plotly.express as px
+
+    data = frame.assign(size=frame["enterprise_value_usd_m"].fillna(frame["size_usd_m"]))
+    data = data.dropna(subset=["size", metric])
+    data = data.assign(kind=np.where(data.get("pinned", False), "pinned", "hit"))
+    fig = px.scatter(data, x="size", y=metric, color="kind", hover_name="name", log_x=True,
+                     labels={"size": "EV or size ($m, log)", metric: MULTIPLES.get(metric, metric)},
+                     title=f"{MULTIPLES.get(metric, metric)} vs size")  # fmt: skip
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="")
+    return fig
+
+
+def multiples_over_time_figure(frame: pd.DataFrame, metric: str = "ev_ebitda"):
+    """A multiple by announcement date, with the set's median as a line."""
+    import plotly.express as px
+
+    data = frame.dropna(subset=["announced_date", metric])
+    fig = px.scatter(data, x="announced_date", y=metric, hover_name="name",
+                     labels={"announced_date": "Announced", metric: MULTIPLES.get(metric, metric)},
+                     title=f"{MULTIPLES.get(metric, metric)} over time")  # fmt: skip
+    if len(data):
+        fig.add_hline(y=float(data[metric].median()), line_dash="dot", annotation_text="median")
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def explanation_frame(hit: Mapping[str, Any]) -> pd.DataFrame:
+    """One hit's score parts as rows, with the raw evidence behind each."""
+    evidence = {
+        "text": "" if pd.isna(hit.get("similarity")) else f"cosine {hit['similarity']:.2f}",
+        "keywords": ", ".join(hit.get("matched_words") or []) or "-",
+        "sector": hit.get("sector") or "-",
+        "size": "-" if pd.isna(hit.get("size_usd_m")) else f"${hit['size_usd_m']:,.0f}m",
+        "recency": "-" if pd.isna(hit.get("announced_date")) else f"{pd.Timestamp(hit['announced_date']):%Y-%m-%d}",
+    }
+    return pd.DataFrame([{"part": PART_LABELS[p], "points": float(hit[f"part_{p}"]), "evidence": evidence[p]}
+                         for p in PARTS])  # fmt: skip
+
+
+def result_json_line(result: PrecedentResult) -> str:
+    payload = {"query": result.query.text, "deal": result.query.deal_key, "matched": result.matched,
+               "universe": result.universe, "hits": result.to_records()}  # fmt: skip
+    return json.dumps(payload, ensure_ascii=False, default=str)
