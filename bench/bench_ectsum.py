@@ -3,7 +3,9 @@
 Scoring rule of ../shared/data/README.md: a summary is the summariser's sentences in rank
 order, cut to the gold summary's word count; ROUGE-1/2/L F1 (rouge-score, stemming),
 averaged over documents. Side by side in one run: ours, LexRank, TextRank, first sentences.
-Also checks that every figure in our summaries is found verbatim in the source.
+Also checks that every summary piece is an exact slice of the source (``text[start:end]``)
+and that every figure in our summaries is found verbatim in the source and whole: a piece
+that is part of a sentence never cuts one of the sentence's figures in two.
 
     .venv/bin/python bench/bench_ectsum.py [--split val] [--limit N] [--hashing]
 """
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from workbench.embeddings import HashingEmbedder, load_embedder  # noqa: E402
 from workbench.figures import extract_key_figures  # noqa: E402
 from workbench.summarize import summarize_spans  # noqa: E402
-from workbench.text import normalise, split_sentences  # noqa: E402
+from workbench.text import Span, normalise, split_sentences  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "ectsum"
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -119,7 +121,7 @@ def main() -> None:
     docs = load_split(args.split, args.limit)
     systems = ("ours", "lexrank", "textrank", "first")
     totals = {s: np.zeros(3) for s in systems}
-    figures_total = figures_verbatim = 0
+    figures_total = figures_verbatim = pieces_total = pieces_exact = 0
     started = time.perf_counter()
     for name, raw, gold in docs:
         text = normalise(raw).text
@@ -128,9 +130,15 @@ def main() -> None:
         n_words = len(gold.split())
         summary = summarize_spans(text, spans, embedder, max_sentences=None, max_words=n_words + 60)
         for s in summary:
-            for f in extract_key_figures(text, [spans[s.index]]):
+            pieces_total += 1
+            sentence = spans[s.index]
+            pieces_exact += text[s.start : s.end] == s.text and sentence.start <= s.start <= s.end <= sentence.end
+            whole = {(f.start, f.end) for f in extract_key_figures(text, [sentence])}
+            for f in extract_key_figures(text, [Span(s.start, s.end)]):
                 figures_total += 1
-                figures_verbatim += f.text in raw or f.text in text
+                figures_verbatim += (f.text in raw or f.text in text) and (f.start, f.end) in whole
+            # a figure of the sentence that the piece only partly covers is a cut figure
+            figures_total += sum(1 for a, b in whole if a < s.end and b > s.start and not s.start <= a < b <= s.end)
         candidates = {
             "ours": [s.text for s in summary],
             "lexrank": [texts[i] for i in lexrank(texts)],
@@ -149,6 +157,7 @@ def main() -> None:
         print(f"{system:<10} {r1:6.3f} {r2:6.3f} {rl:6.3f}")
     print("published MatchSum 0.314 0.126 0.335 (test split, their ROUGE code)")
     share = 100.0 * figures_verbatim / figures_total if figures_total else 100.0
+    exact = 100.0 * pieces_exact / pieces_total if pieces_total else 100.0
     r1, r2, rl = totals["ours"] / n
     lr = totals["lexrank"] / n
     tr = totals["textrank"] / n
@@ -158,7 +167,7 @@ def main() -> None:
         f"lexrank_rouge1: {lr[0]:.3f}, lexrank_rouge2: {lr[1]:.3f}, lexrank_rougeL: {lr[2]:.3f}, "
         f"textrank_rouge1: {tr[0]:.3f}, textrank_rouge2: {tr[1]:.3f}, textrank_rougeL: {tr[2]:.3f}, "
         f"first_rouge1: {fs[0]:.3f}, first_rouge2: {fs[1]:.3f}, first_rougeL: {fs[2]:.3f}, "
-        f"figures_verbatim: {share:.1f} %"
+        f"pieces_exact: {exact:.1f} %, figures_verbatim: {share:.1f} %"
     )
 
 
