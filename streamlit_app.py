@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from workbench.db import StoreUnavailable
-from workbench.ui import ensure_store, settings
+from sqlalchemy.exc import DBAPIError
+
+from workbench.db import SchemaBehind, StoreUnavailable, is_store_unreachable
+from workbench.ui import current_viewer, ensure_store, settings, show_store_unreachable
 
 st.set_page_config(page_title="Deal Workbench", page_icon=":material/account_balance:", layout="wide")
 
@@ -19,6 +21,7 @@ PAGES = {
     ],
     "Pitch preparation": [
         st.Page("pages/precedents.py", title="Precedents", icon=":material/compare_arrows:"),
+        st.Page("pages/company.py", title="Company", icon=":material/domain:"),
     ],
     "Reading": [
         st.Page("pages/documents.py", title="Documents", icon=":material/description:"),
@@ -28,6 +31,9 @@ PAGES = {
     ],
     "Data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:"),
+    ],
+    "Administration": [
+        st.Page("pages/compliance.py", title="Compliance", icon=":material/policy:"),
     ],
 }
 
@@ -39,10 +45,28 @@ except StoreUnavailable as exc:
     st.error(f"The store cannot be reached. {exc}")
     st.info("Check WORKBENCH_DATABASE_URL and that the database is running, then reload.")
     st.stop()
+except SchemaBehind as exc:
+    st.error(str(exc))
+    st.stop()
+except DBAPIError as exc:  # the database went away between the first connection and now
+    if not is_store_unreachable(exc):
+        raise
+    show_store_unreachable(exc)
+    st.stop()
+
+# No trustworthy identity (behind the proxy: no header) stops here, before any page runs.
+viewer = current_viewer()
 
 with st.sidebar:
     cfg = settings()
-    st.caption(f"Signed in as **{cfg.user}**")
+    st.caption(f"Signed in as **{viewer.user}** ({viewer.role})")
+    if cfg.auth == "oidc":
+        st.button("Sign out", on_click=st.logout, key="_sign_out")
     st.caption(f"Store: `{cfg.resolved_database_url.split('://')[0]}`")
 
-navigation.run()
+try:
+    navigation.run()
+except DBAPIError as exc:  # the database went away mid-session: a message, not a traceback
+    if not is_store_unreachable(exc):
+        raise
+    show_store_unreachable(exc)

@@ -20,7 +20,7 @@ from services.imports import (
     source_from_bytes,
 )
 from workbench.errors import WorkbenchError
-from workbench.ui import current_user, session_factory, show_error
+from workbench.ui import current_viewer, session_factory, show_error
 
 NOT_MAPPED = "(not mapped)"
 T = TypeVar("T")
@@ -40,6 +40,7 @@ st.title("Data")
 tab_import, tab_browse = st.tabs(["Import", "Browse"])
 
 with tab_import:
+    importer = current_viewer()
     kind = st.selectbox("What the file holds", KINDS, key="import_kind")
     upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="import_file")
     if upload is not None:
@@ -62,12 +63,13 @@ with tab_import:
                     picked = None if choice == NOT_MAPPED else choice
                     if picked != current:
                         overrides[f.name] = picked
-            # The store's state is part of the key: after an import, new and updated counts change.
+            # The store's state and the user's barriers are part of the key: after an import, or a
+            # change of deal teams, new and updated counts change.
             preview_key = (upload.file_id, kind, tuple(sorted(overrides.items())),
-                           st.session_state.get("import_generation", 0))  # fmt: skip
+                           st.session_state.get("import_generation", 0), importer)  # fmt: skip
             preview = _remembered("import_preview", preview_key,
                                   lambda: preview_import(source, kind, session_factory=session_factory(),
-                                                         mapping=overrides))  # fmt: skip
+                                                         mapping=overrides, viewer=importer))  # fmt: skip
             st.caption(f"Read as {preview.encoding}" + (f"; {'; '.join(preview.notes)}" if preview.notes else ""))
             m = st.columns(5)
             m[0].metric("Rows", f"{preview.total_rows:,}")
@@ -84,8 +86,8 @@ with tab_import:
                                key="import_skip")  # fmt: skip
             if st.button("Import", type="primary", key="import_go"):
                 try:
-                    result = run_import(source, kind, session_factory=session_factory(), user=current_user(),
-                                        mapping=overrides, skip_invalid=skip)  # fmt: skip
+                    result = run_import(source, kind, session_factory=session_factory(), user=importer.user,
+                                        mapping=overrides, skip_invalid=skip, viewer=importer)  # fmt: skip
                     st.session_state["import_result"] = result
                     st.session_state["import_generation"] = st.session_state.get("import_generation", 0) + 1
                     st.cache_data.clear()  # other pages' cached reads are now stale
@@ -104,8 +106,10 @@ with tab_import:
                                file_name=f"{result.preview.file_name.rsplit('.', 1)[0]}.rejected.csv")  # fmt: skip
 
 with tab_browse:
-    table = st.selectbox("Table", browsable_tables(), index=browsable_tables().index("companies"), key="browse_table")
-    cols = {c.name: c for c in browse_columns(table)}
+    viewer = current_viewer()
+    tables = browsable_tables(viewer)
+    table = st.selectbox("Table", tables, index=tables.index("companies"), key="browse_table")
+    cols = {c.name: c for c in browse_columns(table, viewer)}
     chosen = st.multiselect("Filter on", list(cols), key=f"browse_filters_{table}")
     filters: list[ColumnFilter] = []
     for name in chosen:
@@ -130,12 +134,12 @@ with tab_browse:
     page = page_col.number_input("Page", min_value=1, value=1, step=1, key="browse_page")
     try:
         frame, total = browse_table(session_factory(), table, filters=filters, limit=page_size,
-                                    offset=(int(page) - 1) * page_size)  # fmt: skip
+                                    offset=(int(page) - 1) * page_size, viewer=viewer)  # fmt: skip
         st.caption(f"{total:,} rows match; page {int(page)} of {max(1, -(-total // page_size)):,}")
         st.dataframe(frame, hide_index=True)
         st.download_button(
             "Download matching rows (CSV)",
-            data=lambda: export_table_csv(session_factory(), table, user=current_user(), filters=filters),
+            data=lambda: export_table_csv(session_factory(), table, user=viewer.user, filters=filters, viewer=viewer),
             file_name=f"{table}.csv", mime="text/csv", on_click="ignore", key="browse_download",
         )
     except WorkbenchError as exc:

@@ -23,12 +23,14 @@ from services.documents import (
 )
 from workbench.domain import DocumentType
 from workbench.errors import WorkbenchError
-from workbench.ui import current_user, embedder, session_factory, settings
+from services.barriers import my_teams
+from workbench.ui import current_viewer, embedder, session_factory, settings
 
 st.title("Documents")
 st.caption("Every summary sentence and answer is quoted from the source, with its place in it.")
 
 factory = session_factory()
+viewer = current_viewer()
 cfg = settings()
 limits = IngestLimits.from_settings(cfg)
 doc_types = [t.value for t in DocumentType]
@@ -40,14 +42,18 @@ with add_tab:
     company = c1.text_input("Company ticker or key (optional)", key="doc_add_company")
     doc_type = c2.selectbox("Type", doc_types, index=doc_types.index("other"), key="doc_add_type")
     doc_date = c3.date_input("Date", value=None, key="doc_add_date")
+    teams = my_teams(session_factory=factory, viewer=viewer) if viewer.teams else {}
+    side = st.selectbox("Visible to", ["everyone (public)", *(f"private-side: {n}" for n in teams.values())],
+                        key="doc_add_side", help="A private-side document is seen only by that deal team and compliance.")
+    team = side.removeprefix("private-side: ") if side.startswith("private-side: ") else None
     uploads = st.file_uploader("Files", type=["txt", "md", "html", "htm", "pdf", "docx"],
                                accept_multiple_files=True, key="doc_upload")
     if st.button("Store files", disabled=not uploads, key="doc_store_files"):
         for upload in uploads or []:
             try:
                 info = ingest_file(upload.getvalue(), upload.name, session_factory=factory, limits=limits,
-                                   user=current_user(), company=company or None, doc_type=doc_type,
-                                   doc_date=doc_date)
+                                   user=viewer.user, company=company or None, doc_type=doc_type,
+                                   doc_date=doc_date, viewer=viewer, team=team)
                 st.success(f"Stored {info.title}" if info.created else f"{info.title} was already stored")
             except WorkbenchError as exc:
                 st.error(str(exc))
@@ -57,8 +63,8 @@ with add_tab:
     if st.button("Store pasted text", key="doc_store_paste"):
         try:
             info = ingest_text(pasted, title=paste_title or "Pasted text", session_factory=factory,
-                               limits=limits, user=current_user(), company=company or None,
-                               doc_type=doc_type, doc_date=doc_date)
+                               limits=limits, user=viewer.user, company=company or None,
+                               doc_type=doc_type, doc_date=doc_date, viewer=viewer, team=team)
             st.success(f"Stored {info.title}" if info.created else f"{info.title} was already stored")
         except WorkbenchError as exc:
             st.error(str(exc))
@@ -68,8 +74,13 @@ with read_tab:
     company_filter = f1.text_input("Company", key="doc_filter_company")
     type_filter = f2.selectbox("Type", ["any", *doc_types], key="doc_filter_type")
     title_filter = f3.text_input("Title contains", key="doc_filter_title")
-    docs = list_documents(session_factory=factory, company=company_filter or None,
-                          doc_type=None if type_filter == "any" else type_filter, query=title_filter or None)
+    try:
+        docs = list_documents(session_factory=factory, company=company_filter or None,
+                              doc_type=None if type_filter == "any" else type_filter, query=title_filter or None,
+                              viewer=viewer)  # fmt: skip
+    except WorkbenchError as exc:  # a filter no stored text can match (control characters)
+        st.error(str(exc))
+        st.stop()
     if docs.empty:
         st.info("No documents yet. Add one in the 'Add documents' tab.")
         st.stop()
@@ -86,9 +97,9 @@ with read_tab:
         summary = summarize_document(
             int(doc_id), session_factory=factory, embedder=embedder(),
             max_sentences=int(amount) if by == "sentences" else None,
-            max_words=int(amount) if by == "words" else None,
+            max_words=int(amount) if by == "words" else None, viewer=viewer,
         )
-        _, text = get_document(int(doc_id), session_factory=factory)
+        _, text = get_document(int(doc_id), session_factory=factory, viewer=viewer)
     except WorkbenchError as exc:
         st.error(str(exc))
         st.stop()
@@ -112,14 +123,14 @@ with read_tab:
     stamp = dt.date.today().isoformat()
     e1.download_button(
         "Export to Excel",
-        data=lambda: export_summary_excel(summary, session_factory=factory, user=current_user()),
+        data=lambda: export_summary_excel(summary, session_factory=factory, user=viewer.user),
         file_name=f"summary-{doc_id}-{stamp}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="doc_export_xlsx",
     )
     e2.download_button(
         "Export to Markdown",
-        data=lambda: export_summary_markdown(summary, session_factory=factory, user=current_user()),
+        data=lambda: export_summary_markdown(summary, session_factory=factory, user=viewer.user),
         file_name=f"summary-{doc_id}-{stamp}.md",
         mime="text/markdown",
         key="doc_export_md",
@@ -136,7 +147,7 @@ with read_tab:
                 question, session_factory=factory, embedder=embedder(),
                 document_id=int(doc_id) if scope == "this document" else None,
                 company=summary.document.ticker if summary.document and scope != "this document" else None,
-                min_evidence=cfg.qa_min_evidence, llm=LlmEndpoint.from_settings(cfg),
+                min_evidence=cfg.qa_min_evidence, llm=LlmEndpoint.from_settings(cfg), viewer=viewer,
             )
         except WorkbenchError as exc:
             st.error(str(exc))

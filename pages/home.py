@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.overview import Overview, store_overview
 from workbench import ui
+from workbench.access import Viewer
 from workbench.domain import DEAL_TYPE_LABELS, GICS_SECTORS, REGIONS
 
 EMPTY_STORE_MESSAGE = "The store is empty: import data on the Data page or run `workbench demo`."
@@ -20,9 +21,10 @@ LEGEND = {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": N
 # The URL is only the cache key (ui.session_factory() opens that same store), so two stores
 # never share an overview. A minute's staleness is fine for a summary; imports and demo
 # seeding clear st.cache_data anyway.
+# The viewer is part of the key too: counts differ behind information barriers.
 @st.cache_data(ttl=60, show_spinner=False)
-def _overview(database_url: str) -> Overview:
-    return store_overview(session_factory=ui.session_factory())
+def _overview(database_url: str, viewer: Viewer) -> Overview:
+    return store_overview(session_factory=ui.session_factory(), viewer=viewer)
 
 
 def _date(value: object) -> str:
@@ -112,7 +114,7 @@ def _latest_deals(ov: Overview) -> None:
 
 
 st.title("Deal Workbench")
-overview = _overview(ui.settings().resolved_database_url)
+overview = _overview(ui.settings().resolved_database_url, ui.current_viewer())
 
 if overview.is_empty:
     st.info(EMPTY_STORE_MESSAGE, icon=":material/inventory_2:")

@@ -11,10 +11,12 @@ import streamlit as st
 
 from services import alerts, market, watchlists
 from workbench.errors import WorkbenchError
-from workbench.ui import current_user, session_factory, settings, show_error
+from workbench.excel import csv_bytes
+from workbench.ui import current_viewer, session_factory, settings, show_error
 
 factory = session_factory()
-user = current_user()
+viewer = current_viewer()
+user = viewer.user
 url = settings().resolved_database_url
 state = st.session_state
 
@@ -31,7 +33,7 @@ def _price_vs_sector(db: str, company_id: int, start: dt.date, end: dt.date) -> 
 
 
 def _csv(frame: pd.DataFrame, label: str, file_name: str, key: str) -> None:
-    st.download_button(label, frame.to_csv(index=False).encode("utf-8"), file_name=file_name, mime="text/csv",
+    st.download_button(label, csv_bytes(frame), file_name=file_name, mime="text/csv",
                        key=key, icon=":material/download:")  # fmt: skip
 
 
@@ -53,15 +55,15 @@ if view == "Alerts":
     if "mon_summary" in state:
         with st.expander(state["mon_summary"][0], expanded=False):
             st.code("\n".join(state["mon_summary"][1:]) or "no rules", language=None)
-    rules = alerts.list_rules(session_factory=factory)
+    rules = alerts.list_rules(session_factory=factory, viewer=viewer)
     if not rules and top[2].button("Add standard rules", key="mon_defaults"):
-        alerts.install_default_rules(session_factory=factory, user=user)
+        alerts.install_default_rules(session_factory=factory, user=user, viewer=viewer)
         st.rerun()
 
-    latest = alerts.latest_event_date(session_factory=factory)
+    latest = alerts.latest_event_date(session_factory=factory, viewer=viewer)
     show_all = st.toggle("Include acknowledged", value=False, key="mon_show_ack")
-    events = alerts.list_events(session_factory=factory, as_of=latest, include_acknowledged=show_all) if latest \
-        else alerts.list_events(session_factory=factory, limit=1)  # fmt: skip
+    events = alerts.list_events(session_factory=factory, as_of=latest, include_acknowledged=show_all, viewer=viewer) if latest \
+        else alerts.list_events(session_factory=factory, limit=1, viewer=viewer)  # fmt: skip
     st.subheader(f"Alerts of {latest:%d %b %Y}" if latest else "Alerts")
     if events.empty:
         st.info("No alerts to show. Run the rules with **Run now** or `workbench alerts run`.")
@@ -75,10 +77,10 @@ if view == "Alerts":
                               format_func=lambda i: events.set_index("id").at[i, "reason"][:90])  # fmt: skip
         cols = st.columns(2)
         if cols[0].button("Acknowledge selected", key="mon_ack", disabled=not pick):
-            alerts.acknowledge_events(pick, session_factory=factory, user=user)
+            alerts.acknowledge_events(pick, session_factory=factory, user=user, viewer=viewer)
             st.rerun()
         if cols[1].button("Acknowledge all shown", key="mon_ack_all", disabled=not open_ids):
-            alerts.acknowledge_events(open_ids, session_factory=factory, user=user)
+            alerts.acknowledge_events(open_ids, session_factory=factory, user=user, viewer=viewer)
             st.rerun()
 
     with st.expander(f"Rules ({len(rules)})"):
@@ -99,7 +101,7 @@ if view == "Alerts":
                 try:
                     alerts.create_rule(rule_name, rule_type, alerts.parse_params_text(params_text),
                                        session_factory=factory, user=user, scope_type=scope_type,
-                                       scope_value=scope_value or None)  # fmt: skip
+                                       scope_value=scope_value or None, viewer=viewer)  # fmt: skip
                     st.success(f"Rule {rule_name!r} added")
                 except WorkbenchError as exc:
                     st.error(str(exc))
@@ -107,14 +109,15 @@ if view == "Alerts":
                               for t in alerts.RULE_TYPES.values()))  # fmt: skip
 
 elif view == "Watchlists":
-    lists = watchlists.list_watchlists(session_factory=factory)
+    lists = watchlists.list_watchlists(session_factory=factory, viewer=viewer)
     by_id = {w.id: w for w in lists}
     with st.expander("Manage watchlists", expanded=not lists):
         c = st.columns([3, 1])
         new_name = c[0].text_input("New watchlist", key="mon_wl_new")
         if c[1].button("Create", key="mon_wl_create"):
             try:
-                state["mon_wl"] = watchlists.create_watchlist(new_name, session_factory=factory, user=user).id
+                state["mon_wl"] = watchlists.create_watchlist(new_name, session_factory=factory, user=user,
+                                                              viewer=viewer).id
                 st.rerun()
             except WorkbenchError as exc:
                 st.error(str(exc))
@@ -123,7 +126,7 @@ elif view == "Watchlists":
         st.stop()
     chosen = st.selectbox("Watchlist", list(by_id), key="mon_wl", format_func=lambda i: f"{by_id[i].name} "
                           f"({by_id[i].item_count} names)")  # fmt: skip
-    table = market.watchlist_table(chosen, session_factory=factory, as_of=as_of)
+    table = market.watchlist_table(chosen, session_factory=factory, as_of=as_of, viewer=viewer)
     st.dataframe(table.drop(columns=["company_id"]), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in table if c.endswith("_pct")})  # fmt: skip
     _csv(table, "Watchlist CSV", f"watchlist_{chosen}.csv", "mon_wl_csv")
@@ -138,7 +141,7 @@ elif view == "Watchlists":
         if st.button("Add names", key="mon_wl_add"):
             try:
                 res = watchlists.add_by_tickers(chosen, watchlists.parse_tickers(tickers), session_factory=factory,
-                                                user=user)  # fmt: skip
+                                                user=user, viewer=viewer)  # fmt: skip
                 state["mon_wl_added"] = res
                 st.rerun()
             except WorkbenchError as exc:
@@ -149,28 +152,32 @@ elif view == "Watchlists":
         note = st.text_input("Note", key="mon_wl_note")
         b = st.columns(2)
         if b[0].button("Save note", key="mon_wl_note_save", disabled=who is None):
-            watchlists.set_note(chosen, who, note, session_factory=factory, user=user)
+            watchlists.set_note(chosen, who, note, session_factory=factory, user=user, viewer=viewer)
             st.rerun()
         if b[1].button("Remove name", key="mon_wl_remove", disabled=who is None):
-            watchlists.remove_companies(chosen, [who], session_factory=factory, user=user)
+            watchlists.remove_companies(chosen, [who], session_factory=factory, user=user, viewer=viewer)
             st.rerun()
     with st.container(border=True):
         c = st.columns([3, 1, 1])
         renamed = c[0].text_input("Rename to", key="mon_wl_rename_to")
         if c[1].button("Rename", key="mon_wl_rename"):
             try:
-                watchlists.rename_watchlist(chosen, renamed, session_factory=factory, user=user)
+                watchlists.rename_watchlist(chosen, renamed, session_factory=factory, user=user, viewer=viewer)
                 st.rerun()
             except WorkbenchError as exc:
                 st.error(str(exc))
         if c[2].button("Delete watchlist", key="mon_wl_delete", type="secondary"):
-            watchlists.delete_watchlist(chosen, session_factory=factory, user=user)
+            watchlists.delete_watchlist(chosen, session_factory=factory, user=user, viewer=viewer)
             state.pop("mon_wl", None)
             st.rerun()
 
 elif view == "Charts":
     query = st.text_input("Company (ticker or name)", key="mon_chart_q")
-    found = market.find_companies(query, session_factory=factory) if query else None
+    try:
+        found = market.find_companies(query, session_factory=factory) if query else None
+    except WorkbenchError as exc:  # text no company name can hold (control characters)
+        st.error(str(exc))
+        found = None
     if found is not None and found.empty:
         st.warning("No company matches.")
     if found is not None and not found.empty:
@@ -200,7 +207,7 @@ elif view == "Charts":
         _csv(heat.reset_index(), "Sector returns CSV", f"sector_returns_{as_of}.csv", "mon_heat_csv")
 
 elif view in ("Deal flow", "League tables"):
-    choices = market.deal_filter_choices(session_factory=factory)
+    choices = market.deal_filter_choices(session_factory=factory, viewer=viewer)
     c = st.columns(4)
     types = c[0].multiselect("Deal type", choices["deal_types"], key="mon_df_types")
     sectors = c[1].multiselect("Sector", choices["sectors"], key="mon_df_sectors")
@@ -212,11 +219,11 @@ elif view in ("Deal flow", "League tables"):
         st.stop()
     try:
         if view == "Deal flow":
-            flow = market.deal_flow(session_factory=factory, start=start, end=end, limit=200, **filters)
+            flow = market.deal_flow(session_factory=factory, start=start, end=end, limit=200, viewer=viewer, **filters)
             st.subheader(f"Latest deals ({len(flow)})")
             st.dataframe(flow.drop(columns=["deal_type"]), hide_index=True, width="stretch")
             _csv(flow, "Deals CSV", "deal_flow.csv", "mon_flow_csv")
-            volume = market.issuance_volume(session_factory=factory, start=start, end=end, **filters)
+            volume = market.issuance_volume(session_factory=factory, start=start, end=end, viewer=viewer, **filters)
             st.subheader("Issuance volume by week")
             if volume.empty:
                 st.info("No deals in this period.")
@@ -229,7 +236,7 @@ elif view in ("Deal flow", "League tables"):
         else:
             role = st.radio("Rank", list(market.LEAGUE_ROLES), horizontal=True, key="mon_lt_role",
                             format_func=lambda r: {"bookrunner": "Bookrunners", "advisor": "Advisors"}[r])  # fmt: skip
-            table = market.league_table(session_factory=factory, role=role, start=start, end=end, **filters)
+            table = market.league_table(session_factory=factory, role=role, start=start, end=end, viewer=viewer, **filters)
             if table.empty:
                 st.info("No credited deals in this period.")
             else:

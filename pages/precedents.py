@@ -14,9 +14,11 @@ from services.precedents import (PART_LABELS, PARTS, FusionWeights, PrecedentFil
 from services.precedents_export import export_precedents_to_excel
 from workbench.domain import DEAL_TYPE_LABELS, DealType
 from workbench.errors import WorkbenchError
-from workbench.ui import current_user, embedder, precedent_engine, session_factory, settings, show_error
+from workbench.access import Viewer
+from workbench.ui import current_viewer, embedder, precedent_engine, session_factory, settings, show_error
 
 factory = session_factory()
+viewer = current_viewer()
 state = st.session_state
 DEFAULTS = FusionWeights()
 
@@ -25,19 +27,20 @@ st.caption("Past deals most like the situation at hand, with the reasons each on
            "and the multiples they were done at.")  # fmt: skip
 
 
+# Keyed by viewer too: each sees only the deals their barriers allow.
 @st.cache_data(ttl=60, show_spinner=False)
-def _choices(url: str) -> pd.DataFrame:
-    return deal_choices(session_factory=factory)
+def _choices(url: str, viewer: Viewer) -> pd.DataFrame:
+    return deal_choices(session_factory=factory, viewer=viewer)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def _options(url: str) -> dict[str, list[str]]:
-    return filter_options(session_factory=factory)
+def _options(url: str, viewer: Viewer) -> dict[str, list[str]]:
+    return filter_options(session_factory=factory, viewer=viewer)
 
 
 url = settings().resolved_database_url
-choices = _choices(url)
-options = _options(url)
+choices = _choices(url, viewer)
+options = _options(url, viewer)
 if choices.empty:
     st.info("No deals in the store yet. Import deals on the Data page, or seed the demo universe.")
     st.stop()
@@ -91,7 +94,7 @@ if submitted:
     bar = st.progress(0.0, text="Preparing the deal index...")
     try:
         state.pr_result = search_precedents(query, session_factory=factory, embedder=embedder(),
-                                            engine=precedent_engine(),
+                                            engine=precedent_engine(), viewer=viewer,
                                             progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))  # fmt: skip
         state.pop("pr_xlsx", None)
     except WorkbenchError as exc:
@@ -116,10 +119,14 @@ if hits.empty:
     st.stop()
 
 table = hits.assign(type=hits["deal_type"].map(_type_label))
-shown = ["rank", "match_pct", "name", "key", "type", "announced_date", "size_usd_m", "sector", "region",
+if "restricted" in hits and hits["restricted"].any():
+    st.warning("A party to " + ", ".join(hits.loc[hits["restricted"], "name"].astype(str).head(10))
+               + " is on the restricted list. Check with compliance before using it.", icon=":material/block:")
+shown = ["rank", "match_pct", *(["restricted"] if "restricted" in hits else []), "name", "key", "type", "announced_date", "size_usd_m", "sector", "region",
          "ev_ebitda", "ev_revenue", "premium_pct", *(f"part_{p}" for p in PARTS)]  # fmt: skip
 st.dataframe(table[shown], hide_index=True, width="stretch", column_config={
     "rank": st.column_config.NumberColumn("#", width="small"),
+    "restricted": st.column_config.CheckboxColumn("Restricted", help="A party is on the restricted list"),
     "match_pct": st.column_config.ProgressColumn("Match", min_value=0, max_value=100, format="%.0f"),
     "announced_date": st.column_config.DateColumn("Announced"),
     "size_usd_m": st.column_config.NumberColumn("Size ($m)", format="%,.0f"),
@@ -143,7 +150,7 @@ c = st.columns(2)
 excluded = c[0].multiselect("Exclude", list(hits["key"]), format_func=lambda k: labels.get(k, k), key="pr_exclude")
 pinned_keys = c[1].multiselect("Pin", list(labels), format_func=labels.get, key="pr_pin",
                                help="Pinned deals stay in the set and its statistics even if the search misses them.")
-pinned = deals_by_keys(pinned_keys, session_factory=factory) if pinned_keys else None
+pinned = deals_by_keys(pinned_keys, session_factory=factory, viewer=viewer) if pinned_keys else None
 chosen = precedent_set(hits, pinned=pinned, excluded_keys=excluded)
 st.dataframe(multiples_table(chosen), hide_index=True, width="stretch", column_config={
     "metric": "Metric", "n": st.column_config.NumberColumn("N"),
@@ -159,7 +166,8 @@ c[1].plotly_chart(multiples_over_time_figure(chosen, metric), width="stretch", k
 d = st.columns([1, 1, 3])
 if d[0].button("Prepare Excel", key="pr_prep_xlsx"):
     try:
-        state.pr_xlsx = export_precedents_to_excel(result, chosen, session_factory=factory, user=current_user())
+        state.pr_xlsx = export_precedents_to_excel(result, chosen, session_factory=factory, user=viewer.user,
+                                                   viewer=viewer)  # fmt: skip
     except WorkbenchError as exc:
         st.error(str(exc))
 if state.get("pr_xlsx") is not None:

@@ -13,10 +13,11 @@ from services.propensity import SCORES
 from services.screening import FIELDS, FieldKind, Op, ScreenResult, ScreenSpecError, field_choices, parse_spec, run_screen
 from services.targeting_export import export_screen_to_csv, export_screen_to_excel
 from workbench.errors import WorkbenchError
-from workbench.ui import current_user, feature_cache, session_factory, settings, show_error
+from workbench.ui import current_viewer, feature_cache, session_factory, settings, show_error
 
 factory = session_factory()
-user = current_user()
+viewer = current_viewer()
+user = viewer.user
 state = st.session_state
 state.setdefault("tg_filters", [{"field": "sector", "op": "in", "value": []}])
 state.setdefault("tg_next", 1)
@@ -117,9 +118,14 @@ if result is not None:
     m[2].metric("As of", result.as_of.isoformat())
     m[3].metric("Run time", f"{result.timings_ms['total']:.0f} ms")
     st.caption(" · ".join(result.criteria))
+    if "restricted" in result.rows and result.rows["restricted"].any():
+        names = ", ".join(result.rows.loc[result.rows["restricted"], "name"].astype(str).head(10))
+        st.warning(f"On the restricted list: {names}. Check with compliance before any contact.",
+                   icon=":material/block:")  # fmt: skip
     shown = result.rows.drop(columns=["company_id"])
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"score": st.column_config.ProgressColumn("Score", min_value=0, max_value=100, format="%.1f"),
+                                "restricted": st.column_config.CheckboxColumn("Restricted", help="On the restricted list"),
                                 "market_cap_usd_m": st.column_config.NumberColumn("Market cap ($m)", format="%,.0f")})  # fmt: skip
 
     if not result.rows.empty:
@@ -144,7 +150,7 @@ if result is not None:
             st.plotly_chart(fig, width="stretch")
 
         with st.expander("Add names to a watchlist"):
-            lists = {w.name: w.id for w in watchlists.list_watchlists(session_factory=factory)}
+            lists = {w.name: w.id for w in watchlists.list_watchlists(session_factory=factory, viewer=viewer)}
             picks = st.multiselect("Companies", list(labels), format_func=labels.get, key="tg_wl_pick")
             target = st.selectbox("Watchlist", ["(new)", *lists], key="tg_wl_target")
             new_name = st.text_input("New watchlist name", key="tg_wl_new") if target == "(new)" else ""
@@ -152,7 +158,8 @@ if result is not None:
             if st.button("Add to watchlist", disabled=not picks, key="tg_wl_add"):
                 try:
                     wl_id = lists.get(target) or watchlists.create_watchlist(new_name, session_factory=factory, user=user).id
-                    added = watchlists.add_companies(wl_id, picks, session_factory=factory, user=user, note=note)
+                    added = watchlists.add_companies(wl_id, picks, session_factory=factory, user=user, note=note,
+                                                     viewer=viewer)  # fmt: skip
                     st.success(f"Added {added} name(s).")
                 except WorkbenchError as exc:
                     st.error(str(exc))

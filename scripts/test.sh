@@ -64,7 +64,18 @@ if [ ! -x /usr/bin/chromium ]; then
     || { [ "${CI:-}" = "true" ] && { echo "error: could not install chromium" >&2; exit 1; }; note "no Chromium: browser tests will be skipped"; }
 fi
 
+note "auditing the pinned dependencies for known vulnerabilities (pip-audit)"
+# Fails on a known vulnerability; says loudly when the advisory services cannot be reached.
+# Under CI, set WORKBENCH_AUDIT_REQUIRED=true to make an audit that could not run an error.
+# The suite runs either way; a failed audit fails the run at the end.
+AUDIT_STATUS=0
+"$BIN/python" scripts/audit_deps.py || AUDIT_STATUS=$?
+
 mkdir -p test-artifacts
 note "running the test suite"
 # Two workers for two cores; --dist loadfile keeps a module's slow fixtures in one worker.
 "$BIN/pytest" -n 2 --dist loadfile "$@"
+if [ "$AUDIT_STATUS" != 0 ]; then
+  echo "error: the dependency audit failed (see its report above)" >&2
+  exit "$AUDIT_STATUS"
+fi

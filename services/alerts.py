@@ -1,7 +1,11 @@
 """Alert rules: a registry of parameterised SQL conditions evaluated over the store as of a date.
 
-Each rule type is one set-based ``select()`` over the whole scope (all companies, a sector
-or a watchlist) with every threshold a bound parameter; nothing loops per company in Python.
+Evaluation is set-based over the whole scope (all companies, a sector or a watchlist) with
+every threshold a bound parameter; nothing queries per company. The price rules of a run share
+one ``PriceSnapshot``: a few queries over the union of their scopes read each company's last
+close, look-back closes, recent range and volume totals once, and numpy applies each rule's
+thresholds; only the few names that may be at a 52-week extreme have their year read. Every
+other rule type is one ``select()``.
 Evaluation writes ``alert_events`` with the reason in words and the figures behind it. Each
 event carries a ``dedupe_key`` derived from the condition (rule, subject, and the date or row
 that triggered it), so running the same evaluation twice writes nothing new.
@@ -33,13 +37,15 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Select, and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
+from workbench.access import PUBLIC, Viewer, event_visible, rule_visible
 from workbench.domain import DealType, DocumentType, PartyRole
 from workbench.errors import WorkbenchError
 from workbench.models import (
@@ -60,6 +66,8 @@ SCOPE_TYPES = ("all", "sector", "watchlist")
 SPLIT_DOWN_RATIO = 0.55
 SPLIT_UP_RATIO = 1.90
 SPLIT_TOLERANCE = 0.04
+# The two closes of such a move are at least this far apart (with room for rounding).
+SPLIT_MIN_SPAN = min(1 / SPLIT_DOWN_RATIO, SPLIT_UP_RATIO) * 0.999
 EVENT_INSERT_CHUNK = 500
 BAD_ROW_DAYS = 7
 
@@ -227,18 +235,18 @@ class RuleInfo:
     description: str
 
 
-def _resolve_watchlist(session: Session, value: str) -> Watchlist:
+def _resolve_watchlist(session: Session, value: str, viewer: Viewer) -> Watchlist:
     found = None
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and len(value) <= 18:  # "²" is a digit to isdigit(), not to int()
         found = session.get(Watchlist, int(value))
-    if found is None:
+    if found is None or not viewer.may_see_team(found.team_id):
         found = session.scalar(select(Watchlist).where(Watchlist.name == value))
-    if found is None:
+    if found is None or not viewer.may_see_team(found.team_id):  # a hidden list is missing, not forbidden
         raise AlertRuleError(f"no watchlist named {_shown(value)}")
     return found
 
 
-def _check_scope(session: Session, scope_type: str, scope_value: str | None) -> str | None:
+def _check_scope(session: Session, scope_type: str, scope_value: str | None, viewer: Viewer) -> str | None:
     if scope_type not in SCOPE_TYPES:
         raise AlertRuleError(f"scope must be one of {', '.join(SCOPE_TYPES)}, not {_shown(scope_type)}")
     if scope_type == "all":
@@ -247,7 +255,7 @@ def _check_scope(session: Session, scope_type: str, scope_value: str | None) -> 
     if scope_type == "sector":
         return value
     # Keep the id: a watchlist can be renamed without breaking its rules.
-    return str(_resolve_watchlist(session, value).id)
+    return str(_resolve_watchlist(session, value, viewer).id)
 
 
 def _scope_label(session: Session, scope_type: str, scope_value: str | None) -> str:
@@ -291,12 +299,13 @@ def _rule_info(session: Session, r: AlertRule) -> RuleInfo:
 
 def create_rule(name: str, rule_type: str, params: dict[str, Any] | None = None, *,
                 session_factory: sessionmaker[Session], user: str, scope_type: str = "all",
-                scope_value: str | None = None, enabled: bool = True) -> RuleInfo:  # fmt: skip
-    """Validate and save an alert rule; the scope is all companies, a sector or a watchlist."""
+                scope_value: str | None = None, enabled: bool = True, viewer: Viewer = PUBLIC) -> RuleInfo:  # fmt: skip
+    """Validate and save an alert rule; the scope is all companies, a sector or a watchlist
+    (by id or name) the viewer may see."""
     name = check_text(name, "rule name", 200)
     checked = validate_params(rule_type, params)
     with session_factory.begin() as session:
-        scope_value = _check_scope(session, scope_type, scope_value)
+        scope_value = _check_scope(session, scope_type, scope_value, viewer)
         if session.scalar(select(AlertRule.id).where(AlertRule.name == name)) is not None:
             raise AlertRuleError(f"an alert rule named {_shown(name)} already exists")
         rule = AlertRule(name=name, rule_type=rule_type, params=checked, scope_type=scope_type,
@@ -308,9 +317,11 @@ def create_rule(name: str, rule_type: str, params: dict[str, Any] | None = None,
         return _rule_info(session, rule)
 
 
-def list_rules(*, session_factory: sessionmaker[Session]) -> list[RuleInfo]:
+def list_rules(*, session_factory: sessionmaker[Session], viewer: Viewer = PUBLIC) -> list[RuleInfo]:
+    """Alert rules, except those watching a watchlist the viewer may not see."""
     with session_factory() as session:
-        return [_rule_info(session, r) for r in session.scalars(select(AlertRule).order_by(AlertRule.name))]
+        rules = session.scalars(select(AlertRule).where(rule_visible(viewer)).order_by(AlertRule.name))
+        return [_rule_info(session, r) for r in rules]
 
 
 def set_rule_enabled(rule_id: int, enabled: bool, *, session_factory: sessionmaker[Session], user: str) -> None:
@@ -346,14 +357,14 @@ DEFAULT_RULES: tuple[tuple[str, str, dict[str, Any]], ...] = (
 
 
 def install_default_rules(*, session_factory: sessionmaker[Session], user: str, scope_type: str = "all",
-                          scope_value: str | None = None) -> int:  # fmt: skip
+                          scope_value: str | None = None, viewer: Viewer = PUBLIC) -> int:  # fmt: skip
     """Create the standard rules that do not exist yet; returns how many were created."""
-    existing = {r.name for r in list_rules(session_factory=session_factory)}
+    existing = {r.name for r in list_rules(session_factory=session_factory, viewer=viewer)}
     created = 0
     for name, rule_type, params in DEFAULT_RULES:
         if name not in existing:
             create_rule(name, rule_type, params, session_factory=session_factory, user=user,
-                        scope_type=scope_type, scope_value=scope_value)  # fmt: skip
+                        scope_type=scope_type, scope_value=scope_value, viewer=viewer)  # fmt: skip
             created += 1
     return created
 
@@ -420,32 +431,268 @@ def _scope_company_ids(rule: AlertRule) -> Select[Any] | None:
     return None
 
 
+def _scope_readable(rule: AlertRule) -> bool:
+    """A scope ``_scope_company_ids`` can turn into a query (the run reports the others as errors)."""
+    value = rule.scope_value or ""
+    return rule.scope_type in ("all", "sector") or (rule.scope_type == "watchlist" and value.isascii()
+                                                    and value.isdigit())  # fmt: skip
+
+
 def _in_scope(column: Any, scope: Select[Any] | None) -> Any:
     return column.in_(scope) if scope is not None else True
 
 
-def _last_close(day: dt.date, window_days: int, scope: Select[Any] | None, name: str,
-                with_volume: bool = False) -> Any:  # fmt: skip
-    """Per company in scope, its last positive close on or before ``day`` within ``window_days``."""
+# Longest look-backs the price rules read from each company's key index (see ``PriceSnapshot``).
+MAX_STALE_DAYS = 30
+RECENT_DAYS = 31
 
-    # Correlated "latest row" lookups walk each company's primary-key index backwards from
-    # ``day``: a few index rows per company, whichever order the price rows were written in.
-    # (A date-range scan reads rows scattered over the whole table when prices were loaded
-    # company by company, and SQLite plans a MAX(date) join-back as a scan of each history.)
-    def latest(column: Any) -> Any:
-        return (
-            select(column)
-            .where(Price.company_id == Company.id, Price.date <= day,
-                   Price.date > day - dt.timedelta(days=window_days), Price.close > 0)
-            .order_by(Price.date.desc()).limit(1).correlate(Company).scalar_subquery()
-        )  # fmt: skip
 
-    columns = [Company.id.label("company_id"), latest(Price.date).label("day"), latest(Price.close).label("close")]
-    if with_volume:
-        columns.append(latest(Price.volume).label("volume"))
-    inner = select(*columns).where(_in_scope(Company.id, scope)).subquery(f"{name}_all")
-    # MATERIALIZED (SQLite and PostgreSQL): computed once, not once per reference to a column.
-    return select(inner).where(inner.c.day.is_not(None)).cte(name).prefix_with("MATERIALIZED")
+def _day_numbers(values: Sequence[dt.date | None]) -> np.ndarray:
+    """Dates as day numbers (proleptic ordinals), -1 where there is none."""
+    return np.fromiter((-1 if v is None else v.toordinal() for v in values), dtype=np.int64, count=len(values))
+
+
+def _numbers(values: Sequence[Any]) -> np.ndarray:
+    """Numbers (SQL NULL as NaN) as float64: integers below 2**53, such as volume sums, stay exact."""
+    return np.fromiter((np.nan if v is None else float(v) for v in values), dtype=np.float64, count=len(values))
+
+
+class PriceSnapshot:
+    """The per-company price figures that the price rules of one run share, each read once.
+
+    Every read is one set-based query over the companies in the run's scope (the union of the
+    price rules' scopes) that reaches a company's rows through its (company_id, date) key:
+    a few index rows per company, whichever order the price rows were written in. (A
+    date-range scan through ``ix_prices_date`` reads rows scattered over the whole table when
+    prices were loaded company by company.) What the run's rules need is planned up front, so
+    that one query reads each company's last close with the look-back closes of every price-move
+    rule, and one more reads its recent close range with the volume totals of every volume rule.
+    The results are arrays aligned on ``ids``; the rules filter them by scope and threshold in
+    numpy, and only the few names that may fire are read further (a year of closes for 52-week
+    extremes, split checks).
+    """
+
+    def __init__(self, session: Session, as_of: dt.date, rules: Sequence[tuple[AlertRule, dict[str, Any]]]) -> None:
+        self.session = session
+        self.as_of = as_of
+        self.today = as_of.toordinal()
+        self.year_start = as_of - dt.timedelta(days=364)
+        self._scopes = [_scope_company_ids(rule) for rule, _p in rules]
+        kinds = {rule.rule_type for rule, _p in rules}
+        self._start_days = sorted({as_of - dt.timedelta(days=p["days"])
+                                   for r, p in rules if r.rule_type == "price_move"})  # fmt: skip
+        self._volume_since = sorted({as_of - dt.timedelta(days=p["days"] + p["stale_days"])
+                                     for r, p in rules if r.rule_type == "volume_spike"})  # fmt: skip
+        self._wants_range = bool(kinds & {"high_52w", "low_52w"})
+        self._ready = False
+        self._starts: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
+        self._volumes: dict[dt.date, tuple[np.ndarray, np.ndarray]] = {}
+        self._recent: tuple[np.ndarray, np.ndarray] | None = None
+        self._year: dict[int, _YearStats] = {}
+        self._splits: dict[tuple[dt.date, int], dict[str, Any] | None] = {}
+        self._scope_masks: dict[tuple[str, str | None], np.ndarray] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _company_filter(self) -> Any:
+        if not self._scopes or any(s is None for s in self._scopes):
+            return True
+        return or_(*(Company.id.in_(s) for s in self._scopes))
+
+    @staticmethod
+    def _latest(column: Any, day: dt.date, window_days: int, positive: bool = True) -> Any:
+        """A company's value of ``column`` on its last row on or before ``day`` within ``window_days``."""
+        where = [Price.company_id == Company.id, Price.date <= day, Price.date > day - dt.timedelta(days=window_days)]
+        if positive:
+            where.append(Price.close > 0)
+        return select(column).where(*where).order_by(Price.date.desc()).limit(1).correlate(Company).scalar_subquery()
+
+    def _load(self) -> None:
+        """Per company: its last positive close (day, close, volume) within the longest stale
+        window a rule may set, the day of its last row of any kind within a year, and the
+        look-back close of each price-move rule; then the recent range and volume totals."""
+        if self._ready:
+            return
+        latest, as_of = self._latest, self.as_of
+        columns = [Company.id, Company.name, Company.ticker, latest(Price.date, as_of, MAX_STALE_DAYS),
+                   latest(Price.close, as_of, MAX_STALE_DAYS), latest(Price.volume, as_of, MAX_STALE_DAYS),
+                   latest(Price.date, as_of, 365, positive=False)]  # fmt: skip
+        for day in self._start_days:
+            columns += [latest(Price.date, day, 10), latest(Price.close, day, 10)]
+        rows = self.session.execute(select(*columns).where(self._company_filter()).order_by(Company.id)).all()
+        cols = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+        self.ids = np.asarray(cols[0], dtype=np.int64)
+        self.names: list[str] = list(cols[1])
+        self.tickers: list[str | None] = list(cols[2])
+        self.end_day = _day_numbers(cols[3])
+        self.end_close = _numbers(cols[4])
+        self.end_volume = _numbers(cols[5])
+        self.last_row_day = _day_numbers(cols[6])
+        for k, day in enumerate(self._start_days):
+            self._starts[day] = (_day_numbers(cols[7 + 2 * k]), _numbers(cols[8 + 2 * k]))
+        self._ready = True
+        if self._wants_range or self._volume_since:
+            self._read_window(self._volume_since, self._wants_range)
+
+    def _read_window(self, volume_since: Sequence[dt.date], with_range: bool) -> None:
+        """One grouped read of the recent days: per company, the highest and lowest positive
+        close (every accepted last close is among them) and the volume totals from each date in
+        ``volume_since``: the sum and count of non-negative volumes on days with a positive close."""
+        lo = min([*volume_since, *([self.as_of - dt.timedelta(days=RECENT_DAYS - 1)] if with_range else [])])
+        columns: list[Any] = []
+        if with_range:
+            # The range must stay within the 52 weeks: a wider one would hide a 52-week extreme.
+            range_from = max(lo, self.year_start)
+            close = Price.close if range_from == lo else case((Price.date >= range_from, Price.close))
+            columns += [func.max(close), func.min(close)]
+        for since in volume_since:
+            counted = Price.volume >= 0 if since == lo else and_(Price.volume >= 0, Price.date >= since)
+            volume = case((counted, Price.volume))
+            columns += [func.sum(volume), func.count(volume)]
+        company_ids = select(Company.id).where(self._company_filter())
+        rows = self.session.execute(
+            select(Price.company_id, *columns)
+            .where(Price.company_id.in_(company_ids), Price.date >= lo, Price.date <= self.as_of, Price.close > 0)
+            .group_by(Price.company_id)
+        ).all()  # fmt: skip
+        values = self._aligned(rows, len(columns))
+        if with_range:
+            self._recent = (values[0], values[1])
+            values = values[2:]
+        for k, since in enumerate(volume_since):
+            self._volumes[since] = (values[2 * k], values[2 * k + 1])
+
+    def _aligned(self, rows: Sequence[Any], width: int) -> list[np.ndarray]:
+        """Columns of ``(company_id, v1, ...)`` rows as arrays aligned on ``ids`` (NaN where missing)."""
+        out = [np.full(len(self.ids), np.nan) for _ in range(width)]
+        if rows:
+            cols = list(zip(*rows, strict=True))
+            at = np.searchsorted(self.ids, np.asarray(cols[0], dtype=np.int64))
+            for i in range(width):
+                out[i][at] = _numbers(cols[i + 1])
+        return out
+
+    def start(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """Per company, the day number and close of its last positive close on or before ``day``
+        (within 10 days, to bridge holidays and missing days); -1 and NaN where there is none."""
+        self._load()
+        if day not in self._starts:
+            rows = self.session.execute(
+                select(Company.id, self._latest(Price.date, day, 10), self._latest(Price.close, day, 10))
+                .where(self._company_filter()).order_by(Company.id)
+            ).all()  # fmt: skip
+            cols = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+            self._starts[day] = (_day_numbers(cols[1]), _numbers(cols[2]))
+        return self._starts[day]
+
+    def volume_totals(self, since: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """Per company, the sum and count of non-negative volumes on days with a positive close
+        from ``since`` to the as-of date (NaN where there are none)."""
+        self._load()
+        if since not in self._volumes:
+            self._read_window([since], False)
+        return self._volumes[since]
+
+    def recent_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per company, the highest and lowest positive close of the recent days, which
+        include every last close a rule accepts and lie within the 52 weeks."""
+        self._load()
+        if self._recent is None:
+            self._read_window([], True)
+        assert self._recent is not None
+        return self._recent
+
+    def year_stats(self, company_ids: Sequence[int]) -> dict[int, _YearStats]:
+        """For the given companies, over the 52 weeks to the as-of date: highest and lowest
+        positive close, first day with a positive close and first day with any row."""
+        todo = sorted({int(c) for c in company_ids} - set(self._year))
+        in_year = [Price.date >= self.year_start, Price.date <= self.as_of]
+        # The first row of any kind is a seek on the key index; the aggregate reads positive closes only.
+        first_row = (select(Price.date).where(Price.company_id == Company.id, *in_year).order_by(Price.date)
+                     .limit(1).correlate(Company).scalar_subquery())  # fmt: skip
+        for lo in range(0, len(todo), EVENT_INSERT_CHUNK):
+            chunk = todo[lo:lo + EVENT_INSERT_CHUNK]
+            firsts = dict(self.session.execute(select(Company.id, first_row).where(Company.id.in_(chunk))).all())
+            for cid, high, low, first in self.session.execute(
+                select(Price.company_id, func.max(Price.close), func.min(Price.close), func.min(Price.date))
+                .where(Price.company_id.in_(chunk), *in_year, Price.close > 0).group_by(Price.company_id)
+            ):  # fmt: skip
+                self._year[int(cid)] = _YearStats(high, low, first, firsts[cid])
+        return {int(c): self._year[int(c)] for c in company_ids if int(c) in self._year}
+
+    def splits(self, company_ids: Sequence[int], start: dt.date) -> dict[int, dict[str, Any]]:
+        """``probable_splits`` from ``start`` to the as-of date, each company checked once per run."""
+        todo = sorted({int(c) for c in company_ids if (start, int(c)) not in self._splits})
+        found = probable_splits(self.session, todo, start, self.as_of)
+        for cid in todo:
+            self._splits[(start, cid)] = found.get(cid)
+        return {int(c): s for c in company_ids if (s := self._splits[(start, int(c))]) is not None}
+
+    def year_splits(self, company_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """``splits`` over the 52 weeks, for companies whose ``year_stats`` are read.
+
+        A probable split is a one-day move of -45 % / +90 % or more, so its two closes are at
+        least 1.8x apart: only names whose closes over the year (and the close before it that
+        the first day of the year is compared with) span that much are checked."""
+        before: dict[int, float | None] = {}
+        ids = [int(c) for c in company_ids]
+        for lo in range(0, len(ids), EVENT_INSERT_CHUNK):
+            before.update(self.session.execute(
+                select(Company.id, self._latest(Price.close, self.year_start - dt.timedelta(days=1), 10))
+                .where(Company.id.in_(ids[lo:lo + EVENT_INSERT_CHUNK]))
+            ).all())  # fmt: skip
+        wide = []
+        for cid in ids:
+            closes = [c for c in (self._year[cid].high, self._year[cid].low, before.get(cid)) if c is not None]
+            if max(closes) >= min(closes) * SPLIT_MIN_SPAN:
+                wide.append(cid)
+        return self.splits(wide, self.year_start)
+
+    # -- selecting -------------------------------------------------------------------------
+
+    def in_scope(self, rule: AlertRule) -> np.ndarray:
+        """A mask over ``ids``: the companies the rule watches."""
+        self._load()
+        key = (rule.scope_type, rule.scope_value)
+        if key not in self._scope_masks:
+            scope = _scope_company_ids(rule)
+            if scope is None:
+                mask = np.ones(len(self.ids), dtype=bool)
+            else:
+                mask = np.isin(self.ids, np.asarray(list(self.session.scalars(scope)), dtype=np.int64))
+            self._scope_masks[key] = mask
+        return self._scope_masks[key]
+
+    def current(self, rule: AlertRule, stale_days: int) -> np.ndarray:
+        """A mask over ``ids``: in the rule's scope with a positive close in the last ``stale_days`` days."""
+        mask = self.in_scope(rule)
+        return mask & (self.end_day > self.today - stale_days)
+
+    def stale_count(self, rule: AlertRule, stale_days: int) -> int:
+        """Names in scope with prices in the past year but none in the last ``stale_days`` days."""
+        mask = self.in_scope(rule)
+        day = self.last_row_day
+        return int(np.count_nonzero(mask & (day >= 0) & (day <= self.today - stale_days)))
+
+    def row(self, i: int) -> _PriceRow:
+        return _PriceRow(int(self.ids[i]), self.names[i], self.tickers[i], dt.date.fromordinal(int(self.end_day[i])),
+                         float(self.end_close[i]))  # fmt: skip
+
+
+class _YearStats(NamedTuple):
+    high: float  # highest and lowest positive close of the 52 weeks
+    low: float
+    first_close_day: dt.date  # first day with a positive close in the 52 weeks
+    first_row_day: dt.date  # first day with a price row of any kind in the 52 weeks
+
+
+@dataclass(frozen=True)
+class _PriceRow:
+    company_id: int
+    name: str
+    ticker: str | None
+    day: dt.date
+    close: float
 
 
 def _label(name: str, ticker: str | None) -> str:
@@ -514,130 +761,95 @@ def _r(x: float | None, n: int = 4) -> float | None:
     return None if x is None else round(float(x), n)
 
 
-def _stale_count(session: Session, as_of: dt.date, stale_days: int, scope: Select[Any] | None) -> int:
-    """Names with prices in the past year but none in the last ``stale_days`` days."""
-
-    def has_price(since: dt.date) -> Any:
-        # Correlated EXISTS: one primary-key seek per company instead of a scan of the year.
-        return select(Price.company_id).where(Price.company_id == Company.id, Price.date <= as_of,
-                                              Price.date > since).exists()  # fmt: skip
-
-    return int(session.scalar(
-        select(func.count()).select_from(Company)
-        .where(_in_scope(Company.id, scope), has_price(as_of - dt.timedelta(days=365)),
-               ~has_price(as_of - dt.timedelta(days=stale_days)))
-    ) or 0)  # fmt: skip
-
-
-def _eval_price_move(session: Session, rule: AlertRule, p: dict[str, Any], as_of: dt.date,
+def _eval_price_move(prices: PriceSnapshot, rule: AlertRule, p: dict[str, Any],
                      outcome: RuleOutcome) -> list[Candidate]:  # fmt: skip
-    scope = _scope_company_ids(rule)
-    end = _last_close(as_of, p["stale_days"], scope, "pm_end")
-    start_day = as_of - dt.timedelta(days=p["days"])
-    # A start close up to 10 days before the start date bridges holidays and missing days.
-    start = _last_close(start_day, 10, scope, "pm_start")
-    change = (end.c.close - start.c.close) / start.c.close
+    start_day = prices.as_of - dt.timedelta(days=p["days"])
+    d0, c0 = prices.start(start_day)
+    d1, c1 = prices.end_day, prices.end_close
+    live = prices.current(rule, p["stale_days"]) & (d0 >= 0) & (d1 > d0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        change = (c1 - c0) / c0
     threshold = p["pct"] / 100.0
-    cond = {"up": change >= threshold, "down": change <= -threshold}.get(
-        p["direction"], or_(change >= threshold, change <= -threshold))
-    rows = session.execute(
-        select(Company.id.label("company_id"), Company.name, Company.ticker, start.c.day.label("d0"),
-               start.c.close.label("c0"), end.c.day.label("d1"), end.c.close.label("c1"), change.label("chg"))
-        .join(start, start.c.company_id == Company.id).join(end, end.c.company_id == Company.id)
-        .where(end.c.day > start.c.day, cond)
-    ).all()  # fmt: skip
-    splits = probable_splits(session, [int(r.company_id) for r in rows], start_day, as_of)
+    moved = {"up": change >= threshold, "down": change <= -threshold}.get(
+        p["direction"], (change >= threshold) | (change <= -threshold))
+    hits = np.flatnonzero(live & moved)
+    rows = [prices.row(i) for i in hits]
+    splits = prices.splits([r.company_id for r in rows], start_day)
     out = _split_candidates(rule, rows, splits, outcome)
-    for r in rows:
-        if int(r.company_id) in splits:
+    for i, r in zip(hits, rows, strict=True):
+        if r.company_id in splits:
             continue
-        verb = "rose" if r.chg > 0 else "fell"
+        chg, start_close, start = float(change[i]), float(c0[i]), dt.date.fromordinal(int(d0[i]))
+        verb = "rose" if chg > 0 else "fell"
         out.append(Candidate(
-            f"r{rule.id}:c{r.company_id}:{r.d1.isoformat()}",
-            f"{_label(r.name, r.ticker)} {verb} {abs(r.chg) * 100:.1f}% over {p['days']} days: "
-            f"{r.c0:.2f} on {r.d0:%Y-%m-%d} to {r.c1:.2f} on {r.d1:%Y-%m-%d} (threshold {p['pct']:g}%).",
-            {"change_pct": _r(r.chg * 100, 2), "start_date": r.d0.isoformat(), "start_close": _r(r.c0),
-             "end_date": r.d1.isoformat(), "end_close": _r(r.c1), "threshold_pct": p["pct"], "days": p["days"]},
-            company_id=int(r.company_id)))  # fmt: skip
-    stale = _stale_count(session, as_of, p["stale_days"], scope)
+            f"r{rule.id}:c{r.company_id}:{r.day.isoformat()}",
+            f"{_label(r.name, r.ticker)} {verb} {abs(chg) * 100:.1f}% over {p['days']} days: "
+            f"{start_close:.2f} on {start:%Y-%m-%d} to {r.close:.2f} on {r.day:%Y-%m-%d} (threshold {p['pct']:g}%).",
+            {"change_pct": _r(chg * 100, 2), "start_date": start.isoformat(), "start_close": _r(start_close),
+             "end_date": r.day.isoformat(), "end_close": _r(r.close), "threshold_pct": p["pct"], "days": p["days"]},
+            company_id=r.company_id))  # fmt: skip
+    stale = prices.stale_count(rule, p["stale_days"])
     if stale:
         outcome.notes.append(f"{stale} name(s) skipped: no close in the last {p['stale_days']} days")
     return out
 
 
-def _eval_extreme(session: Session, rule: AlertRule, p: dict[str, Any], as_of: dt.date,
+def _eval_extreme(prices: PriceSnapshot, rule: AlertRule, p: dict[str, Any],
                   outcome: RuleOutcome) -> list[Candidate]:  # fmt: skip
     high = rule.rule_type == "high_52w"
-    scope = _scope_company_ids(rule)
-    end = _last_close(as_of, p["stale_days"], scope, "x_end")
-    year_start = as_of - dt.timedelta(days=364)
-    in_year = [Price.company_id == end.c.company_id, Price.date >= year_start, Price.date <= as_of, Price.close > 0]
-    # "No close in the year above (below) the last one": a NOT EXISTS stops at the first
-    # counter-example, so names far from their extreme cost a few index rows, not a year's scan.
-    beyond = Price.close > end.c.close if high else Price.close < end.c.close
-    history = select(Price.company_id).where(
-        Price.company_id == end.c.company_id, Price.date >= year_start,
-        Price.date <= as_of - dt.timedelta(days=p["min_history_days"])).exists()  # fmt: skip
-    moved = select(Price.company_id).where(*in_year, Price.close != end.c.close).exists()
-    rows = session.execute(
-        select(Company.id.label("company_id"), Company.name, Company.ticker, end.c.day, end.c.close)
-        .join(end, end.c.company_id == Company.id)
-        .where(~select(Price.company_id).where(*in_year, beyond).exists(), history, moved)
-    ).all()  # fmt: skip
-    ids = [int(r.company_id) for r in rows]
-    stats: dict[int, Any] = {}
-    for lo in range(0, len(ids), EVENT_INSERT_CHUNK):
-        for st in session.execute(
-            select(Price.company_id, func.max(Price.close), func.min(Price.close), func.min(Price.date))
-            .where(Price.company_id.in_(ids[lo:lo + EVENT_INSERT_CHUNK]), Price.date >= year_start,
-                   Price.date <= as_of, Price.close > 0).group_by(Price.company_id)
-        ):  # fmt: skip
-            stats[int(st[0])] = st
-    splits = probable_splits(session, ids, year_start, as_of)
+    # The last close is in the recent range, so only a name whose last close is that range's
+    # high (low) can be at a 52-week one: only those names have their year read.
+    recent_high, recent_low = prices.recent_range()
+    near = np.flatnonzero(prices.current(rule, p["stale_days"])
+                          & (prices.end_close == (recent_high if high else recent_low)))  # fmt: skip
+    stats = prices.year_stats(prices.ids[near].tolist())
+    history_until = prices.as_of - dt.timedelta(days=p["min_history_days"])
+    rows = []
+    for i in near:
+        st = stats.get(int(prices.ids[i]))
+        # No close in the year above (below) the last one, some close different from it, and a
+        # price row on or before the start of the required history.
+        if (st is not None and prices.end_close[i] == (st.high if high else st.low) and st.high != st.low
+                and st.first_row_day <= history_until):  # fmt: skip
+            rows.append(prices.row(i))
+    splits = prices.year_splits([r.company_id for r in rows])
     out = _split_candidates(rule, rows, splits, outcome)
-    word = "high" if high else "low"
+    word, other_word = ("high", "low") if high else ("low", "high")
     for r in rows:
-        if int(r.company_id) in splits:
+        if r.company_id in splits:
             continue
-        _cid, hi, lo_, first = stats[int(r.company_id)]
-        other = lo_ if high else hi
-        span = (r.close / other - 1) * 100
+        st = stats[r.company_id]
+        other = st.low if high else st.high
         out.append(Candidate(
             f"r{rule.id}:c{r.company_id}:{r.day.isoformat()}",
             f"{_label(r.name, r.ticker)} closed at a 52-week {word} of {r.close:.2f} on {r.day:%Y-%m-%d} "
-            f"({span:+.1f}% from the 52-week {'low' if high else 'high'} of {other:.2f}).",
-            {"close": _r(r.close), "date": r.day.isoformat(), "high_52w": _r(hi), "low_52w": _r(lo_),
-             "history_from": first.isoformat()}, company_id=int(r.company_id)))  # fmt: skip
+            f"({(r.close / other - 1) * 100:+.1f}% from the 52-week {other_word} of {other:.2f}).",
+            {"close": _r(r.close), "date": r.day.isoformat(), "high_52w": _r(st.high), "low_52w": _r(st.low),
+             "history_from": st.first_close_day.isoformat()}, company_id=r.company_id))  # fmt: skip
     return out
 
 
-def _eval_volume(session: Session, rule: AlertRule, p: dict[str, Any], as_of: dt.date,
+def _eval_volume(prices: PriceSnapshot, rule: AlertRule, p: dict[str, Any],
                  outcome: RuleOutcome) -> list[Candidate]:  # fmt: skip
-    scope = _scope_company_ids(rule)
-    end = _last_close(as_of, p["stale_days"], scope, "v_end", with_volume=True)
-    avg = (
-        select(Price.company_id.label("company_id"), func.avg(Price.volume).label("avg_volume"),
-               func.count(Price.volume).label("n"))
-        .join(end, end.c.company_id == Price.company_id)
-        .where(Price.date < end.c.day, Price.date >= as_of - dt.timedelta(days=p["days"] + p["stale_days"]),
-               Price.volume.is_not(None), Price.volume >= 0, Price.close > 0)
-        .group_by(Price.company_id)
-        .subquery("v_avg")
-    )  # fmt: skip
-    rows = session.execute(
-        select(Company.id.label("company_id"), Company.name, Company.ticker, end.c.day, end.c.volume,
-               avg.c.avg_volume, avg.c.n)
-        .join(end, end.c.company_id == Company.id).join(avg, avg.c.company_id == Company.id)
-        .where(avg.c.n >= 5, avg.c.avg_volume > 0, avg.c.avg_volume >= p["min_avg_volume"],
-               end.c.volume >= avg.c.avg_volume * p["multiple"])
-    ).all()  # fmt: skip
-    return [Candidate(
-        f"r{rule.id}:c{r.company_id}:{r.day.isoformat()}",
-        f"{_label(r.name, r.ticker)} traded {r.volume:,.0f} shares on {r.day:%Y-%m-%d}, "
-        f"{r.volume / float(r.avg_volume):.1f}x its {p['days']}-day average of {float(r.avg_volume):,.0f}.",
-        {"volume": int(r.volume), "avg_volume": _r(r.avg_volume, 1), "multiple": _r(r.volume / float(r.avg_volume), 2),
-         "days_in_average": int(r.n), "date": r.day.isoformat()}, company_id=int(r.company_id))
-        for r in rows]  # fmt: skip
+    total, count = prices.volume_totals(prices.as_of - dt.timedelta(days=p["days"] + p["stale_days"]))
+    volume = prices.end_volume
+    # The average is of the days before the last close: take that day's volume out of the totals.
+    counted = volume >= 0
+    n = count - counted
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg = (total - np.where(counted, volume, 0.0)) / n
+        fires = (prices.current(rule, p["stale_days"]) & (n >= 5) & (avg > 0) & (avg >= p["min_avg_volume"])
+                 & (volume >= avg * p["multiple"]))  # fmt: skip
+    out = []
+    for i in np.flatnonzero(fires):
+        r, v, a = prices.row(i), float(volume[i]), float(avg[i])
+        out.append(Candidate(
+            f"r{rule.id}:c{r.company_id}:{r.day.isoformat()}",
+            f"{_label(r.name, r.ticker)} traded {v:,.0f} shares on {r.day:%Y-%m-%d}, "
+            f"{v / a:.1f}x its {p['days']}-day average of {a:,.0f}.",
+            {"volume": int(v), "avg_volume": _r(a, 1), "multiple": _r(v / a, 2), "days_in_average": int(n[i]),
+             "date": r.day.isoformat()}, company_id=r.company_id))  # fmt: skip
+    return out
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -767,12 +979,16 @@ def _eval_screen(session_factory: sessionmaker[Session], rule: AlertRule, p: dic
     return out
 
 
-Evaluator = Callable[[Session, AlertRule, dict[str, Any], dt.date, RuleOutcome], list[Candidate]]
-EVALUATORS: dict[str, Evaluator] = {
+PriceEvaluator = Callable[[PriceSnapshot, AlertRule, dict[str, Any], RuleOutcome], list[Candidate]]
+# Price rules share one ``PriceSnapshot`` per run; the others are one query each.
+PRICE_EVALUATORS: dict[str, PriceEvaluator] = {
     "price_move": _eval_price_move,
     "high_52w": _eval_extreme,
     "low_52w": _eval_extreme,
     "volume_spike": _eval_volume,
+}
+Evaluator = Callable[[Session, AlertRule, dict[str, Any], dt.date, RuleOutcome], list[Candidate]]
+EVALUATORS: dict[str, Evaluator] = {
     "debt_maturity": _eval_debt,
     "new_deal": _eval_deal,
     "new_document": _eval_document,
@@ -801,22 +1017,25 @@ def _write_events(session: Session, rule_id: int, as_of: dt.date, candidates: li
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     else:  # pragma: no cover - the store runs on SQLite or PostgreSQL
         from sqlalchemy import insert as dialect_insert
-    stmt = dialect_insert(AlertEvent)
+    # A Core insert on the table (not the ORM bulk path): one executemany per chunk.
+    stmt = dialect_insert(AlertEvent.__table__)
     if dialect in ("postgresql", "sqlite"):
         # Two runs at once (cron and "Run now") must not fail on each other's events.
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+    connection = session.connection()
     for lo in range(0, len(rows), EVENT_INSERT_CHUNK):
-        session.execute(stmt, rows[lo:lo + EVENT_INSERT_CHUNK])
+        connection.execute(stmt, rows[lo:lo + EVENT_INSERT_CHUNK])
     return len(fresh)
 
 
 def _data_issues(session: Session, as_of: dt.date) -> list[str]:
     # The recent days only: the rules skip bad rows anyway, and a scan of the whole year would
     # cost more than every rule together. A daily run sees each day's rows in this window.
+    # "IN (companies)" reads them through the (company_id, date) key, like the price rules.
     since = as_of - dt.timedelta(days=BAD_ROW_DAYS)
     bad = session.execute(
         select(func.count(), func.count(func.distinct(Price.company_id)))
-        .where(Price.date > since, Price.date <= as_of,
+        .where(Price.company_id.in_(select(Company.id)), Price.date > since, Price.date <= as_of,
                or_(Price.close.is_(None), Price.close <= 0, Price.volume < 0,
                    and_(Price.high.is_not(None), Price.low.is_not(None), Price.high < Price.low)))
     ).one()  # fmt: skip
@@ -824,6 +1043,18 @@ def _data_issues(session: Session, as_of: dt.date) -> list[str]:
         return [f"{bad[0]} bad price row(s) for {bad[1]} name(s) in the last {BAD_ROW_DAYS} days (non-positive close, "
                 "negative volume or high below low): ignored"]  # fmt: skip
     return []
+
+
+def _price_rules(rules: Sequence[AlertRule]) -> list[tuple[AlertRule, dict[str, Any]]]:
+    """The price rules a run can evaluate, with their parameters, for its ``PriceSnapshot``."""
+    out = []
+    for rule in rules:
+        if rule.rule_type in PRICE_EVALUATORS and _scope_readable(rule):
+            try:
+                out.append((rule, validate_params(rule.rule_type, rule.params)))
+            except AlertRuleError:
+                continue  # reported when the rule itself is evaluated
+    return out
 
 
 def run_alerts(*, session_factory: sessionmaker[Session], as_of: dt.date | None = None, user: str,
@@ -855,6 +1086,7 @@ def run_alerts(*, session_factory: sessionmaker[Session], as_of: dt.date | None 
         outcome.elapsed_ms = (time.perf_counter() - t) * 1000
         outcomes.append(outcome)
     with session_factory.begin() as session:
+        prices = PriceSnapshot(session, as_of, _price_rules(rules))
         for rule in rules:
             if rule.rule_type == "screen_entry":
                 outcome = next(o for o in outcomes if o.rule_id == rule.id)
@@ -874,7 +1106,10 @@ def run_alerts(*, session_factory: sessionmaker[Session], as_of: dt.date | None 
                         not (rule.scope_value or "").isdigit() or session.get(Watchlist, int(rule.scope_value)) is None
                     ):
                         raise AlertRuleError("its watchlist no longer exists")
-                    candidates = EVALUATORS[rule.rule_type](session, rule, params, as_of, outcome)
+                    if rule.rule_type in PRICE_EVALUATORS:
+                        candidates = PRICE_EVALUATORS[rule.rule_type](prices, rule, params, outcome)
+                    else:
+                        candidates = EVALUATORS[rule.rule_type](session, rule, params, as_of, outcome)
                     outcome.matched = len(candidates)
                     outcome.new_events = _write_events(session, rule.id, as_of, candidates)
             except WorkbenchError as exc:
@@ -898,8 +1133,9 @@ EVENT_COLUMNS = ["id", "as_of", "fired_at", "rule", "rule_type", "company", "tic
 
 def list_events(*, session_factory: sessionmaker[Session], as_of: dt.date | None = None,
                 since: dt.date | None = None, include_acknowledged: bool = True,
-                rule_id: int | None = None, limit: int = 500) -> pd.DataFrame:  # fmt: skip
-    """Alert events, newest first, with the rule and company they concern."""
+                rule_id: int | None = None, limit: int = 500, viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
+    """Alert events, newest first, with the rule and company they concern; events tied to a deal,
+    document or watchlist the viewer may not see are left out."""
     query = (
         select(AlertEvent.id, AlertEvent.as_of, AlertEvent.fired_at, AlertRule.name.label("rule"),
                AlertRule.rule_type, Company.name.label("company"), Company.ticker, AlertEvent.reason,
@@ -907,6 +1143,7 @@ def list_events(*, session_factory: sessionmaker[Session], as_of: dt.date | None
                AlertEvent.deal_id, AlertEvent.document_id)
         .join(AlertRule, AlertRule.id == AlertEvent.rule_id)
         .outerjoin(Company, Company.id == AlertEvent.company_id)
+        .where(event_visible(viewer))
         .order_by(AlertEvent.as_of.desc(), AlertEvent.id.desc())
         .limit(max(1, min(int(limit), 100_000)))
     )  # fmt: skip
@@ -923,12 +1160,13 @@ def list_events(*, session_factory: sessionmaker[Session], as_of: dt.date | None
     return pd.DataFrame([tuple(r) for r in rows], columns=EVENT_COLUMNS)
 
 
-def latest_event_date(*, session_factory: sessionmaker[Session]) -> dt.date | None:
+def latest_event_date(*, session_factory: sessionmaker[Session], viewer: Viewer = PUBLIC) -> dt.date | None:
     with session_factory() as session:
-        return session.scalar(select(func.max(AlertEvent.as_of)))
+        return session.scalar(select(func.max(AlertEvent.as_of)).where(event_visible(viewer)))
 
 
-def acknowledge_events(event_ids: Sequence[int], *, session_factory: sessionmaker[Session], user: str) -> int:
+def acknowledge_events(event_ids: Sequence[int], *, session_factory: sessionmaker[Session], user: str,
+                       viewer: Viewer = PUBLIC) -> int:  # fmt: skip
     """Mark events as seen by ``user``; events already acknowledged keep their first acknowledgement."""
     ids = sorted({int(i) for i in event_ids})
     if not ids:
@@ -938,7 +1176,8 @@ def acknowledge_events(event_ids: Sequence[int], *, session_factory: sessionmake
         for lo in range(0, len(ids), EVENT_INSERT_CHUNK):
             result = session.execute(
                 update(AlertEvent)
-                .where(AlertEvent.id.in_(ids[lo:lo + EVENT_INSERT_CHUNK]), AlertEvent.acknowledged_at.is_(None))
+                .where(AlertEvent.id.in_(ids[lo:lo + EVENT_INSERT_CHUNK]), AlertEvent.acknowledged_at.is_(None),
+                       event_visible(viewer))
                 .values(acknowledged_at=dt.datetime.now(dt.UTC), acknowledged_by=user[:120])
             )  # fmt: skip
             done += result.rowcount or 0

@@ -7,19 +7,21 @@ values are always bound parameters (``contains`` escapes ``%`` and ``_``).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, Numeric, Table, Text, cast, func, select
+from sqlalchemy import (JSON, Boolean, Column, Date, DateTime, Float, Integer, Numeric, Table, Text, cast, func, or_,
+                        select)  # fmt: skip
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
+from workbench.access import PUBLIC, AccessDenied, Viewer, event_visible, rule_visible, visible
 from workbench.errors import WorkbenchError
-from workbench.excel import safe_text
+from workbench.excel import csv_bytes
 from workbench.models import Base
+from workbench.user_input import plain_text
 
 ColumnKind = Literal["text", "number", "date", "bool", "json"]
 MAX_LIMIT = 10_000
@@ -61,18 +63,53 @@ TABLES: dict[str, Table] = {
 }
 
 
-def browsable_tables() -> list[str]:
-    return list(TABLES)
+# Tables only some roles may browse; every other table is open to all, row by row behind the barriers.
+ROLE_TABLES: dict[str, tuple[str, ...]] = {"audit_log": ("compliance",), "users": ("admin", "compliance")}
+# Tables whose rows carry a team: private-side rows are shown only to the team and compliance.
+PRIVATE_TABLES = ("deals", "documents", "watchlists")
 
 
-def browse_columns(table: str) -> list[BrowseColumn]:
-    return [BrowseColumn(c.name, _kind(c)) for c in _table(table).columns]
+def browsable_tables(viewer: Viewer = PUBLIC) -> list[str]:
+    return [name for name in TABLES if viewer.role in ROLE_TABLES.get(name, (viewer.role,))]
 
 
-def _table(name: str) -> Table:
+def browse_columns(table: str, viewer: Viewer = PUBLIC) -> list[BrowseColumn]:
+    return [BrowseColumn(c.name, _kind(c)) for c in _table(table, viewer).columns]
+
+
+def _table(name: str, viewer: Viewer = PUBLIC) -> Table:
     if name not in TABLES:
         raise WorkbenchError(f"unknown table {name!r}: choose one of {', '.join(TABLES)}")
+    if name not in browsable_tables(viewer):
+        raise AccessDenied(f"{viewer.user} ({viewer.role}) may not browse {name}")
     return TABLES[name]
+
+
+def _barrier(table: Table, viewer: Viewer) -> list[Any]:
+    """Conditions keeping only the rows of ``table`` this viewer may see.
+
+    Generic over the schema: a table's own team_id, and every foreign key into a private
+    table (deal parties, embeddings, watchlist items, alert events, and whatever refers to a
+    deal, document or watchlist later), so a new table cannot leak a hidden row by default.
+    """
+    if viewer.sees_all_private:
+        return []
+    where: list[Any] = []
+    if table.name in PRIVATE_TABLES:
+        where.append(visible(viewer, table.c.team_id))
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            target = fk.column.table
+            if target.name in PRIVATE_TABLES and target is not table:
+                seen = select(target.c.id).where(visible(viewer, target.c.team_id))
+                where.append(or_(column.is_(None), column.in_(seen)))
+    if table.name == "alert_events":
+        where.append(event_visible(viewer))
+    elif table.name == "alert_rules":
+        where.append(rule_visible(viewer))
+    elif table.name in ("deal_teams", "team_members") and viewer.role != "admin":
+        where.append((table.c.id if table.name == "deal_teams" else table.c.team_id).in_(sorted(viewer.teams)))
+    return where
 
 
 def _escape_like(text: str) -> str:
@@ -99,6 +136,8 @@ def _conditions(table: Table, filters: Sequence[ColumnFilter]) -> list[Any]:
                                  f"{', '.join(table.c.keys())}")  # fmt: skip
         col = table.c[f.column]
         kind = _kind(col)
+        if f.contains:
+            plain_text(f.contains, f"filter on {f.column}")
         if f.contains is not None and f.contains != "" and kind == "bool":
             # As text a boolean is "1"/"0" on SQLite but "true"/"false" on PostgreSQL.
             wanted = _BOOL_WORDS.get(f.contains.strip().lower())
@@ -138,14 +177,14 @@ def _selected(table: Table, *, shorten: bool) -> list[Any]:
 
 def browse_table(session_factory: sessionmaker[Session], table: str, *,
                  filters: Sequence[ColumnFilter] = (), limit: int = 100,
-                 offset: int = 0) -> tuple[pd.DataFrame, int]:  # fmt: skip
-    """One page of a table's rows matching every filter, and how many rows match in all."""
-    t = _table(table)
+                 offset: int = 0, viewer: Viewer = PUBLIC) -> tuple[pd.DataFrame, int]:  # fmt: skip
+    """One page of the table's rows the viewer may see matching every filter, and how many match in all."""
+    t = _table(table, viewer)
     if not 1 <= limit <= MAX_LIMIT:
         raise WorkbenchError(f"page size must be 1 to {MAX_LIMIT:,}")
     if offset < 0:
         raise WorkbenchError("offset must not be negative")
-    where = _conditions(t, filters)
+    where = _conditions(t, filters) + _barrier(t, viewer)
     order = list(t.primary_key.columns)
     with session_factory() as session:
         total = session.scalar(select(func.count()).select_from(t).where(*where)) or 0
@@ -156,22 +195,18 @@ def browse_table(session_factory: sessionmaker[Session], table: str, *,
 
 
 def export_table_csv(session_factory: sessionmaker[Session], table: str, *, user: str,
-                     filters: Sequence[ColumnFilter] = ()) -> bytes:  # fmt: skip
-    """Every matching row as CSV (text that a spreadsheet would run as a formula is neutralised); audited."""
-    t = _table(table)
-    where = _conditions(t, filters)
+                     filters: Sequence[ColumnFilter] = (), viewer: Viewer = PUBLIC) -> bytes:  # fmt: skip
+    """Every matching row the viewer may see as CSV (text that a spreadsheet would run as a formula is
+    neutralised); audited."""
+    t = _table(table, viewer)
+    where = _conditions(t, filters) + _barrier(t, viewer)
     with session_factory.begin() as session:
         result = session.execute(select(*_selected(t, shorten=False)).where(*where)
                                  .order_by(*t.primary_key.columns).limit(MAX_EXPORT_ROWS + 1))  # fmt: skip
         frame = pd.DataFrame(result.all(), columns=list(result.keys()))
         if len(frame) > MAX_EXPORT_ROWS:
             raise WorkbenchError(f"more than {MAX_EXPORT_ROWS:,} rows match: narrow the filters")
-        for name in frame.columns:
-            if frame[name].dtype == object or pd.api.types.is_string_dtype(frame[name]):
-                frame[name] = frame[name].map(lambda v: safe_text(v) if isinstance(v, str) else v)
-        buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
-        data = buffer.getvalue().encode("utf-8")
+        data = csv_bytes(frame)
         audit.record(session, user=user, action="export", object_type=table, object_ref=f"{table}.csv",
                      row_count=len(frame), file_name=f"{table}.csv", file_sha256=audit.file_sha256(data=data),
                      details={"format": "csv", "filters": [f.__dict__ for f in filters]})  # fmt: skip

@@ -19,13 +19,15 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.domain import DealType
 from workbench.embeddings import Embedder
 from workbench.models import Deal, DealEmbedding
 from workbench.progress import ProgressCallback, no_progress
-from workbench.vector_index import VectorIndex
+from workbench.files import is_disk_full
+from workbench.vector_index import VectorIndex, index_paths
 
 log = logging.getLogger(__name__)
 
@@ -115,29 +117,41 @@ def embed_deals(*, session_factory: sessionmaker[Session], embedder: Embedder, b
             break
         batch = pending[start:start + batch_size]
         vectors = embedder.encode([text for _, text, _ in batch], batch_size=batch_size)
-        now = dt.datetime.now(dt.UTC)
-        with session_factory.begin() as session:
-            ids = [deal_id for deal_id, _, _ in batch]
-            # A deal deleted since the read above is skipped, not a foreign-key error.
-            alive = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids))))
-            existing = {e.deal_id: e for e in session.scalars(
-                select(DealEmbedding).where(DealEmbedding.model_name == embedder.name,
-                                            DealEmbedding.deal_id.in_(ids)))}  # fmt: skip
-            for (deal_id, _, digest), vector in zip(batch, vectors):
-                if deal_id not in alive:
-                    continue
-                row = existing.get(deal_id)
-                if row is None:
-                    session.add(DealEmbedding(deal_id=deal_id, model_name=embedder.name, text_sha256=digest,
-                                              dimension=embedder.dimension, vector=vector_bytes(vector),
-                                              created_at=now))  # fmt: skip
-                else:
-                    row.text_sha256, row.dimension, row.vector, row.created_at = (
-                        digest, embedder.dimension, vector_bytes(vector), now)
+        try:
+            _store_batch(session_factory, embedder, batch, vectors)
+        except IntegrityError:
+            # Another replica stored some of these deals' vectors between our read and our
+            # write (same deal, same model: the unique key). Write again over theirs.
+            log.info("deal vectors written concurrently by another process: retrying the batch")
+            _store_batch(session_factory, embedder, batch, vectors)
         done += len(batch)
         progress(done / max(len(pending), 1), f"Embedded {done:,} of {len(pending):,} deals")
     return EmbedReport(total=total, embedded=done, unchanged=total - len(pending),
                        elapsed_s=time.perf_counter() - started, interrupted=interrupted)  # fmt: skip
+
+
+def _store_batch(session_factory: sessionmaker[Session], embedder: Embedder, batch: list[tuple[int, str, str]],
+                 vectors: np.ndarray) -> None:  # fmt: skip
+    """One batch of vectors in one transaction: inserted for new deals, replaced for changed ones."""
+    now = dt.datetime.now(dt.UTC)
+    with session_factory.begin() as session:
+        ids = [deal_id for deal_id, _, _ in batch]
+        # A deal deleted since the read above is skipped, not a foreign-key error.
+        alive = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids))))
+        existing = {e.deal_id: e for e in session.scalars(
+            select(DealEmbedding).where(DealEmbedding.model_name == embedder.name,
+                                        DealEmbedding.deal_id.in_(ids)))}  # fmt: skip
+        for (deal_id, _, digest), vector in zip(batch, vectors):
+            if deal_id not in alive:
+                continue
+            row = existing.get(deal_id)
+            if row is None:
+                session.add(DealEmbedding(deal_id=deal_id, model_name=embedder.name, text_sha256=digest,
+                                          dimension=embedder.dimension, vector=vector_bytes(vector),
+                                          created_at=now))  # fmt: skip
+            else:
+                row.text_sha256, row.dimension, row.vector, row.created_at = (
+                    digest, embedder.dimension, vector_bytes(vector), now)
 
 
 # --- the vector index ----------------------------------------------------------------------
@@ -196,21 +210,47 @@ class IndexReport:
     count: int
     kind: str
     elapsed_s: float
+    note: str = ""  # what went wrong with the saved files and how it was put right, if anything
+
+
+def _save(index: VectorIndex, folder: Path) -> str:
+    """Save the index; on failure keep serving it from memory and say why (the next sync retries)."""
+    try:
+        index.save(folder)
+    except (OSError, RuntimeError) as exc:  # FAISS reports a failed write as RuntimeError
+        why = "the disk is full" if is_disk_full(exc) or "No space left" in str(exc) else str(exc)
+        log.warning("vector index not saved in %s (%s): searching the copy in memory", folder, why)
+        return f"The index could not be saved in {folder} ({why}); searches use the copy in memory."
+    return ""
 
 
 def sync_vector_index(*, session_factory: sessionmaker[Session], model_name: str, dimension: int, folder: Path,
                       approximate_from: int, current: VectorIndex | None = None) -> tuple[VectorIndex, IndexReport]:  # fmt: skip
-    """Bring the saved index in line with the stored embeddings: keep, add to, or rebuild it."""
+    """Bring the saved index in line with the stored embeddings: keep, add to, or rebuild it.
+
+    The store is the truth: a saved file that is missing, damaged or from another version is
+    rebuilt from the stored vectors (nothing is embedded again) and the report's note says so.
+    """
     started = time.perf_counter()
     state = embedding_state(session_factory=session_factory, model_name=model_name)
-    index = current if current is not None else VectorIndex.load(folder, model_name)
+    problem = ""
+    if current is not None:
+        index = current
+    else:
+        index, problem = VectorIndex.open(folder, model_name)
     if index is not None and index.dimension != dimension:
         index = None
 
-    def report(action: str, idx: VectorIndex) -> tuple[VectorIndex, IndexReport]:
-        return idx, IndexReport(action, idx.count, idx.kind, time.perf_counter() - started)
+    def report(action: str, idx: VectorIndex, note: str = "") -> tuple[VectorIndex, IndexReport]:
+        if problem:
+            note = f"The saved vector index could not be used ({problem}): rebuilt from the store. {note}".strip()
+        return idx, IndexReport(action, idx.count, idx.kind, time.perf_counter() - started, note)
 
     if index is not None and index.manifest.store_fingerprint == state.fingerprint:
+        if current is not None and not index_paths(folder, model_name)[0].exists():
+            # Deleted while the app ran: the copy in memory is current, write it back.
+            log.warning("vector index file in %s was deleted: writing it again", folder)
+            return report("fresh", index, _save(index, folder) or "The index file was missing: written again.")
         return report("fresh", index)
     if index is not None:
         old = EmbeddingState.parse(index.manifest.store_fingerprint)
@@ -220,12 +260,10 @@ def sync_vector_index(*, session_factory: sessionmaker[Session], model_name: str
             ids, vectors = load_embeddings(session_factory=session_factory, model_name=model_name,
                                            dimension=dimension, changed_after=old.last_change)  # fmt: skip
             if index.update(ids, vectors, store_fingerprint=state.fingerprint) and index.count == state.count:
-                index.save(folder)
-                return report("updated", index)
+                return report("updated", index, _save(index, folder))
             log.info("vector index cannot be updated in place (%s vectors, %s stored): rebuilding",
                      index.count, state.count)  # fmt: skip
     ids, vectors = load_embeddings(session_factory=session_factory, model_name=model_name, dimension=dimension)
     index = VectorIndex.build(ids, vectors, model_name=model_name, dimension=dimension,
                               store_fingerprint=state.fingerprint, approximate_from=approximate_from)  # fmt: skip
-    index.save(folder)
-    return report("rebuilt", index)
+    return report("rebuilt", index, _save(index, folder))

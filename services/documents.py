@@ -28,16 +28,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
+from workbench.access import PUBLIC, AccessDenied, Viewer, document_visible
 from workbench.domain import DocumentType
 from workbench.embeddings import Embedder
 from workbench.errors import WorkbenchError
 from workbench.excel import BankerWorkbook, Column
 from workbench.figures import KeyFigure, extract_key_figures
 from workbench.loaders import DocumentError, LoadedText, expand_paths, load_bytes, load_pasted, load_path
-from workbench.models import Company, Document
+from workbench.models import Company, DealTeam, Document
 from workbench.progress import ProgressCallback, no_progress
 from workbench.summarize import SummarySentence, summarize_spans
 from workbench.text import Span, normalise, split_sentences
+from workbench.user_input import plain_text, clean_upload_name
 
 NOT_ENOUGH_EVIDENCE = "not enough evidence in the documents"
 
@@ -70,6 +72,7 @@ class DocumentInfo:
     char_count: int
     sha256: str | None
     created: bool = True
+    team_id: int | None = None  # private-side for this deal team when set
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,7 @@ def _info(doc: Document, company: Company | None, created: bool = True) -> Docum
         id=doc.id, key=doc.key, title=doc.title, doc_type=doc.doc_type, doc_date=doc.doc_date,
         company_id=doc.company_id, company=company.name if company else None,
         ticker=company.ticker if company else None, source=doc.source,
-        char_count=doc.char_count, sha256=doc.sha256, created=created,
+        char_count=doc.char_count, sha256=doc.sha256, created=created, team_id=doc.team_id,
     )
 
 
@@ -165,7 +168,7 @@ def _check_doc_type(doc_type: str) -> str:
 def _resolve_company(session: Session, company: str | None) -> Company | None:
     if not company or not company.strip():
         return None
-    value = company.strip()
+    value = plain_text(company, "company")
     found = session.scalars(
         select(Company).where(or_(Company.key == value, func.upper(Company.ticker) == value.upper()))
         .order_by(Company.id).limit(1)
@@ -185,24 +188,38 @@ def _store(
     doc_date: dt.date | None,
     title: str | None,
     source: str | None,
+    viewer: Viewer = PUBLIC,
+    team: str | None = None,
 ) -> DocumentInfo:
     doc_type = _check_doc_type(doc_type)
-    text = normalise(loaded.text).text
+    if title:
+        title = plain_text(title, "title")
+    # A NUL can sit deep in a text file or come out of a PDF; PostgreSQL refuses it in text.
+    text = normalise(loaded.text.replace("\x00", "")).text
     if not split_sentences(text):
         raise DocumentError(f"{loaded.name}: no sentences found in the text.")
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    key = f"doc:{sha[:40]}"
     with session_factory.begin() as s:
         owner = _resolve_company(s, company)
-        existing = s.scalars(select(Document).where(Document.key == key)).first()
-        if existing is not None:
-            existing_owner = s.get(Company, existing.company_id) if existing.company_id else None
-            return _info(existing, existing_owner, created=False)
+        team_id = _upload_team(s, team, viewer)
+        # The same text is kept once per side of the barrier: a private copy has its own key,
+        # and a copy the uploader may not see is neither returned nor named to them.
+        base = f"doc:{sha[:40]}" + (f":team-{team_id}" if team_id else "")
+        for key in (base, *(f"{base}:{i}" for i in range(1, 10))):
+            existing = s.scalars(select(Document).where(Document.key == key)).first()
+            if existing is None:
+                break
+            if existing.team_id == team_id and viewer.may_see_team(existing.team_id):
+                existing_owner = s.get(Company, existing.company_id) if existing.company_id else None
+                return _info(existing, existing_owner, created=False)
+        else:
+            raise DocumentError(f"{loaded.name}: this text is stored too many times already")
         doc = Document(
             key=key,
+            team_id=team_id,
             company_id=owner.id if owner else None,
             doc_type=doc_type,
-            title=(title or loaded.title or loaded.name)[:400],
+            title=(title or loaded.title or loaded.name).replace("\x00", "")[:400],
             doc_date=doc_date,
             source=(source or loaded.name)[:400],
             text=text,
@@ -215,9 +232,19 @@ def _store(
             s, user=user, action="document_upload", object_type="document", object_ref=key,
             row_count=1, file_name=loaded.name[:400], file_sha256=sha,
             details={"file_type": loaded.file_type, "pages": loaded.pages, "bytes": loaded.size_bytes,
-                     "chars": len(text), "doc_type": doc_type},
+                     "chars": len(text), "doc_type": doc_type, "team": team if team_id else None},
         )
         return _info(doc, owner)
+
+
+def _upload_team(session: Session, team: str | None, viewer: Viewer) -> int | None:
+    if not team or not team.strip():
+        return None
+    team_id = session.scalar(select(DealTeam.id).where(DealTeam.name == team.strip()))
+    if team_id is None or not viewer.may_see_team(team_id):
+        raise AccessDenied(f"{viewer.user} is not on a deal team named {team.strip()[:120]!r}: "
+                           "a document is private-side only for a team of the uploader")
+    return int(team_id)
 
 
 def ingest_file(
@@ -231,12 +258,16 @@ def ingest_file(
     doc_type: str = "other",
     doc_date: dt.date | None = None,
     title: str | None = None,
+    viewer: Viewer = PUBLIC,
+    team: str | None = None,
 ) -> DocumentInfo:
     """Read an uploaded file and store it as one document; DocumentError and nothing stored
-    when it cannot be read. The same text stored twice is kept once (``created`` is False)."""
+    when it cannot be read. The same text stored twice is kept once (``created`` is False).
+    The uploaded name is only a label: it is cut to its last path part before it is kept."""
+    name = clean_upload_name(name)
     loaded = load_bytes(data, name, max_bytes=limits.max_bytes, max_pages=limits.max_pages)
     return _store(loaded, session_factory=session_factory, user=user, company=company,
-                  doc_type=doc_type, doc_date=doc_date, title=title, source=name)
+                  doc_type=doc_type, doc_date=doc_date, title=title, source=name, viewer=viewer, team=team)
 
 
 def ingest_text(
@@ -250,11 +281,14 @@ def ingest_text(
     doc_type: str = "other",
     doc_date: dt.date | None = None,
     source: str | None = None,
+    viewer: Viewer = PUBLIC,
+    team: str | None = None,
 ) -> DocumentInfo:
-    """Store pasted text as a document."""
+    """Store pasted text as a document (private-side for ``team``, one of the viewer's, when given)."""
     loaded = load_pasted(text, title=title, max_bytes=limits.max_bytes)
     return _store(loaded, session_factory=session_factory, user=user, company=company,
-                  doc_type=doc_type, doc_date=doc_date, title=title, source=source or "pasted")
+                  doc_type=doc_type, doc_date=doc_date, title=title, source=source or "pasted",
+                  viewer=viewer, team=team)
 
 
 def ingest_paths(
@@ -267,6 +301,8 @@ def ingest_paths(
     doc_type: str = "other",
     doc_date: dt.date | None = None,
     progress: ProgressCallback = no_progress,
+    viewer: Viewer = PUBLIC,
+    team: str | None = None,
 ) -> IngestReport:
     """Store files and the supported files of folders, one transaction per document: a bad
     file is reported and skipped, the others are stored."""
@@ -285,7 +321,8 @@ def ingest_paths(
             loaded = load_path(path, max_bytes=limits.max_bytes, max_pages=limits.max_pages)
             read += loaded.size_bytes
             info = _store(loaded, session_factory=session_factory, user=user, company=company,
-                          doc_type=doc_type, doc_date=doc_date, title=None, source=str(path))
+                          doc_type=doc_type, doc_date=doc_date, title=None, source=str(path),
+                          viewer=viewer, team=team)
         except WorkbenchError as exc:
             failed.append((str(path), str(exc)))
             continue
@@ -307,6 +344,7 @@ def list_documents(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     limit: int = 500,
+    viewer: Viewer = PUBLIC,
 ) -> pd.DataFrame:
     """Documents, newest first, filtered by company (ticker, key or name part), type,
     title words and date range."""
@@ -314,15 +352,17 @@ def list_documents(
         select(Document.id, Document.title, Document.doc_type, Document.doc_date, Company.name,
                Company.ticker, Document.source, Document.char_count, Document.created_at)
         .outerjoin(Company, Company.id == Document.company_id)
+        .where(document_visible(viewer))
     )
     if company and company.strip():
-        value = company.strip()
+        value = plain_text(company, "company filter")
         stmt = stmt.where(or_(func.upper(Company.ticker) == value.upper(), Company.key == value,
                               func.lower(Company.name).contains(value.lower(), autoescape=True)))
     if doc_type:
         stmt = stmt.where(Document.doc_type == _check_doc_type(doc_type))
     if query and query.strip():
-        stmt = stmt.where(func.lower(Document.title).contains(query.strip().lower(), autoescape=True))
+        stmt = stmt.where(func.lower(Document.title).contains(plain_text(query, "title filter").lower(),
+                                                              autoescape=True))  # fmt: skip
     if date_from:
         stmt = stmt.where(Document.doc_date >= date_from)
     if date_to:
@@ -336,18 +376,19 @@ def list_documents(
     )
 
 
-def _load(session: Session, document_id: int) -> tuple[Document, Company | None]:
+def _load(session: Session, document_id: int, viewer: Viewer) -> tuple[Document, Company | None]:
     doc = session.get(Document, document_id)
-    if doc is None:
+    if doc is None or not viewer.may_see_team(doc.team_id):  # a hidden document is not found either
         raise WorkbenchError(f"no document with id {document_id}")
     owner = session.get(Company, doc.company_id) if doc.company_id else None
     return doc, owner
 
 
-def get_document(document_id: int, *, session_factory: sessionmaker[Session]) -> tuple[DocumentInfo, str]:
+def get_document(document_id: int, *, session_factory: sessionmaker[Session],
+                 viewer: Viewer = PUBLIC) -> tuple[DocumentInfo, str]:  # fmt: skip
     """A document's description and its stored text."""
     with session_factory() as s:
-        doc, owner = _load(s, document_id)
+        doc, owner = _load(s, document_id, viewer)
         return _info(doc, owner), doc.text
 
 
@@ -363,29 +404,61 @@ def sentence_context(text: str, start: int, end: int, window: int = 400) -> Cont
 # ---------------------------------------------------------------------------------------
 # Summaries and key figures
 
-_VECTOR_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-_VECTOR_CACHE_SIZE = 64
-_CACHE_LOCK = threading.Lock()
+class _Lru:
+    """A small thread-safe LRU shared by every session of the process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+# Sentence vectors of a text, once a question was asked about it.
+_VECTORS = _Lru(64)
+# Summaries are a pure function of (model, text, length): Streamlit reruns the page on
+# every click, and re-summarising cost ~0.7 s of CPU each time, with several users at once.
+_SUMMARIES = _Lru(256)
+
+
+def clear_summary_caches() -> None:
+    """Forget cached summaries and sentence vectors (benchmarks time the work itself)."""
+    _VECTORS.clear()
+    _SUMMARIES.clear()
+
+
+def _text_key(text: str, embedder: Embedder) -> tuple[str, str]:
+    return (embedder.name, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _cached_vectors(text: str, embedder: Embedder) -> np.ndarray | None:
-    key = (embedder.name, hashlib.sha256(text.encode("utf-8")).hexdigest())
-    with _CACHE_LOCK:
-        return _VECTOR_CACHE.get(key)
+    return _VECTORS.get(_text_key(text, embedder))  # type: ignore[no-any-return]
 
 
 def _sentence_vectors(text: str, spans: Sequence[Span], embedder: Embedder) -> np.ndarray:
-    key = (embedder.name, hashlib.sha256(text.encode("utf-8")).hexdigest())
-    with _CACHE_LOCK:
-        cached = _VECTOR_CACHE.get(key)
-        if cached is not None:
-            _VECTOR_CACHE.move_to_end(key)
-            return cached
+    key = _text_key(text, embedder)
+    cached = _VECTORS.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     vectors = embedder.encode([text[s.start : s.end] for s in spans])
-    with _CACHE_LOCK:
-        _VECTOR_CACHE[key] = vectors
-        while len(_VECTOR_CACHE) > _VECTOR_CACHE_SIZE:
-            _VECTOR_CACHE.popitem(last=False)
+    _VECTORS.put(key, vectors)
     return vectors
 
 
@@ -404,6 +477,10 @@ def summarize_text(
         raise WorkbenchError("--max-words must be at least 1")
     if not normalised:
         text = normalise(text).text
+    key = (*_text_key(text, embedder), max_sentences, max_words)
+    cached = _SUMMARIES.get(key)
+    if cached is not None:
+        return text, cached  # type: ignore[no-any-return]
     spans = split_sentences(text)
     # vectors of every sentence exist once a question was asked; otherwise the summariser
     # embeds only its candidate sentences, which is what keeps a long transcript fast
@@ -411,7 +488,9 @@ def summarize_text(
     sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
                                 max_words=max_words, vectors=vectors)
     figures = extract_key_figures(text, spans)
-    return text, DocumentSummary(None, sentences, figures, len(spans))
+    summary = DocumentSummary(None, sentences, figures, len(spans))
+    _SUMMARIES.put(key, summary)
+    return text, summary
 
 
 def summarize_document(
@@ -421,9 +500,10 @@ def summarize_document(
     embedder: Embedder,
     max_sentences: int | None = 5,
     max_words: int | None = None,
+    viewer: Viewer = PUBLIC,
 ) -> DocumentSummary:
     """Ranked summary sentences with offsets into the stored text, and the key figures."""
-    info, text = get_document(document_id, session_factory=session_factory)
+    info, text = get_document(document_id, session_factory=session_factory, viewer=viewer)
     _, summary = summarize_text(text, embedder=embedder, max_sentences=max_sentences,
                                 max_words=max_words, normalised=True)
     return DocumentSummary(info, summary.sentences, summary.key_figures, summary.sentence_count)
@@ -568,6 +648,7 @@ def answer_question(
     top_k: int = 3,
     llm: LlmEndpoint | None = None,
     max_documents: int = 50,
+    viewer: Viewer = PUBLIC,
 ) -> Answer:
     """Best supporting sentences for a question, with citations, from one document or a
     company's documents; 'not enough evidence' when the best is below ``min_evidence``.
@@ -575,17 +656,17 @@ def answer_question(
     question = (question or "").strip()
     if not question:
         raise WorkbenchError("ask a question first")
-    if document_id is None and not company:
+    if document_id is None and not (company or "").strip():
         raise WorkbenchError("choose a document or a company to ask about")
     with session_factory() as s:
         if document_id is not None:
-            doc, _ = _load(s, document_id)
+            doc, _ = _load(s, document_id, viewer)
             docs = [(doc.id, doc.title, doc.text)]
         else:
             owner = _resolve_company(s, company)
             rows = s.execute(
                 select(Document.id, Document.title, Document.text)
-                .where(Document.company_id == owner.id)  # type: ignore[union-attr]
+                .where(Document.company_id == owner.id, document_visible(viewer))  # type: ignore[union-attr]
                 .order_by(Document.doc_date.desc().nulls_last(), Document.id.desc())
                 .limit(max_documents)
             ).all()

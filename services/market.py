@@ -17,9 +17,11 @@ import pandas as pd
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.access import PUBLIC, Viewer, deal_visible, watchlist_visible
 from workbench.domain import DEAL_TYPE_LABELS, DealType, PartyRole
 from workbench.errors import WorkbenchError
-from workbench.models import Company, DebtInstrument, Deal, DealParty, Price, WatchlistItem
+from workbench.models import Company, DebtInstrument, Deal, DealParty, Price, Watchlist, WatchlistItem
+from workbench.user_input import plain_text
 
 SPLIT_DOWN_RATIO = 0.55
 SPLIT_UP_RATIO = 1.90
@@ -60,9 +62,11 @@ WATCHLIST_COLUMNS = ["company_id", "ticker", "name", "sector", "last_date", "clo
 
 
 def watchlist_table(watchlist_id: int, *, session_factory: sessionmaker[Session],
-                    as_of: dt.date | None = None) -> pd.DataFrame:  # fmt: skip
+                    as_of: dt.date | None = None, viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
     """One row per watched name: returns over 1d/1w/1m/YTD, distance to 52-week high, next maturity."""
     with session_factory() as session:
+        if session.scalar(select(Watchlist.id).where(Watchlist.id == watchlist_id, watchlist_visible(viewer))) is None:
+            return pd.DataFrame(columns=WATCHLIST_COLUMNS)  # unknown and hidden lists alike: nothing to show
         as_of = as_of or session.scalar(select(func.max(Price.date))) or dt.date.today()
         names = session.execute(
             select(Company.id, Company.ticker, Company.name, Company.sector, WatchlistItem.note)
@@ -220,8 +224,8 @@ def sector_returns(*, session_factory: sessionmaker[Session], as_of: dt.date | N
 
 
 def _deal_where(start: dt.date | None, end: dt.date | None, deal_types: Sequence[str] | None,
-                sectors: Sequence[str] | None, regions: Sequence[str] | None) -> list[Any]:  # fmt: skip
-    where: list[Any] = [Deal.announced_date.is_not(None)]
+                sectors: Sequence[str] | None, regions: Sequence[str] | None, viewer: Viewer) -> list[Any]:  # fmt: skip
+    where: list[Any] = [Deal.announced_date.is_not(None), deal_visible(viewer)]
     if start is not None:
         where.append(Deal.announced_date >= start)
     if end is not None:
@@ -235,14 +239,14 @@ def _deal_where(start: dt.date | None, end: dt.date | None, deal_types: Sequence
     return where
 
 
-def deal_filter_choices(*, session_factory: sessionmaker[Session]) -> dict[str, list[str]]:
-    """Deal types, sectors and regions present in the store, for filter widgets."""
+def deal_filter_choices(*, session_factory: sessionmaker[Session], viewer: Viewer = PUBLIC) -> dict[str, list[str]]:
+    """Deal types, sectors and regions present among the deals the viewer may see, for filter widgets."""
     with session_factory() as session:
-        return {
-            "deal_types": sorted(t for t in session.scalars(select(Deal.deal_type).distinct()) if t),
-            "sectors": sorted(s for s in session.scalars(select(Deal.sector).distinct()) if s),
-            "regions": sorted(r for r in session.scalars(select(Deal.region).distinct()) if r),
-        }
+        def distinct(col: Any) -> list[str]:
+            return sorted(v for v in session.scalars(select(col).where(deal_visible(viewer)).distinct()) if v)
+
+        return {"deal_types": distinct(Deal.deal_type), "sectors": distinct(Deal.sector),
+                "regions": distinct(Deal.region)}  # fmt: skip
 
 
 DEAL_FLOW_COLUMNS = ["announced_date", "deal_type", "type", "name", "status", "size_usd_m", "sector", "region",
@@ -251,14 +255,15 @@ DEAL_FLOW_COLUMNS = ["announced_date", "deal_type", "type", "name", "status", "s
 
 def deal_flow(*, session_factory: sessionmaker[Session], start: dt.date | None = None, end: dt.date | None = None,
               deal_types: Sequence[str] | None = None, sectors: Sequence[str] | None = None,
-              regions: Sequence[str] | None = None, limit: int = 200) -> pd.DataFrame:  # fmt: skip
+              regions: Sequence[str] | None = None, limit: int = 200,
+              viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
     """The latest deals matching the filters, newest first."""
     limit = max(1, min(int(limit), MAX_ROWS))
     with session_factory() as session:
         rows = session.execute(
             select(Deal.announced_date, Deal.deal_type, Deal.name, Deal.status, Deal.size_usd_m, Deal.sector,
                    Deal.region, Deal.country)
-            .where(*_deal_where(start, end, deal_types, sectors, regions))
+            .where(*_deal_where(start, end, deal_types, sectors, regions, viewer))
             .order_by(Deal.announced_date.desc(), Deal.id.desc()).limit(limit)
         ).all()  # fmt: skip
     frame = pd.DataFrame([tuple(r) for r in rows], columns=[c for c in DEAL_FLOW_COLUMNS if c != "type"])
@@ -268,12 +273,12 @@ def deal_flow(*, session_factory: sessionmaker[Session], start: dt.date | None =
 
 def issuance_volume(*, session_factory: sessionmaker[Session], start: dt.date, end: dt.date,
                     deal_types: Sequence[str] | None = None, sectors: Sequence[str] | None = None,
-                    regions: Sequence[str] | None = None) -> pd.DataFrame:  # fmt: skip
+                    regions: Sequence[str] | None = None, viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
     """Deal count and volume (USD m) by week (starting Monday) and deal type."""
     with session_factory() as session:
         rows = session.execute(
             select(Deal.announced_date, Deal.deal_type, func.count(), func.coalesce(func.sum(Deal.size_usd_m), 0.0))
-            .where(*_deal_where(start, end, deal_types, sectors, regions))
+            .where(*_deal_where(start, end, deal_types, sectors, regions, viewer))
             .group_by(Deal.announced_date, Deal.deal_type)
         ).all()  # fmt: skip
     frame = pd.DataFrame([tuple(r) for r in rows], columns=["day", "deal_type", "deals", "volume_usd_m"])
@@ -289,7 +294,8 @@ def issuance_volume(*, session_factory: sessionmaker[Session], start: dt.date, e
 
 def league_table(*, session_factory: sessionmaker[Session], role: str, start: dt.date, end: dt.date,
                  deal_types: Sequence[str] | None = None, sectors: Sequence[str] | None = None,
-                 regions: Sequence[str] | None = None, limit: int = 25) -> pd.DataFrame:  # fmt: skip
+                 regions: Sequence[str] | None = None, limit: int = 25,
+                 viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
     """Bookrunners or advisors ranked by credited volume, with deal counts and market share.
 
     Each deal's size is shared equally among the banks in that role on the deal (the usual
@@ -298,7 +304,7 @@ def league_table(*, session_factory: sessionmaker[Session], role: str, start: dt
     if role not in LEAGUE_ROLES:
         raise WorkbenchError(f"league tables rank {' or '.join(LEAGUE_ROLES)}, not {str(role)[:40]!r}")
     limit = max(1, min(int(limit), MAX_ROWS))
-    where = _deal_where(start, end, deal_types, sectors, regions)
+    where = _deal_where(start, end, deal_types, sectors, regions, viewer)
     with session_factory() as session:
         banks = (
             select(DealParty.deal_id, func.count().label("n")).where(DealParty.role == role)
@@ -325,7 +331,7 @@ def league_table(*, session_factory: sessionmaker[Session], role: str, start: dt
 
 def find_companies(text: str, *, session_factory: sessionmaker[Session], limit: int = 20) -> pd.DataFrame:
     """Companies whose ticker starts with, or name contains, ``text`` (listed names with prices first)."""
-    text = (text or "").strip()[:100]
+    text = plain_text(text or "", "company search")[:100]
     if not text:
         return pd.DataFrame(columns=["company_id", "ticker", "name", "sector"])
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

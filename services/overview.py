@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import extract, func, select
+from sqlalchemy import extract, func, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.access import PUBLIC, Viewer, deal_visible, document_visible, event_visible, watchlist_visible
 from workbench.domain import DEAL_TYPE_LABELS, DealType, ListingStatus, PartyRole
 from workbench.models import AlertEvent, Company, Deal, DealParty, Document, Price, Watchlist
 
@@ -71,7 +72,7 @@ def _volume_start(latest: dt.date, years: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _quarterly_volume(session: Session, latest: dt.date, years: int) -> pd.DataFrame:
+def _quarterly_volume(session: Session, latest: dt.date, years: int, viewer: Viewer) -> pd.DataFrame:
     start = _volume_start(latest, years)
     # Grouped by month in SQL because SQLite has no quarter extract; at most 36 months x 7
     # types come back, and pandas folds them into quarters.
@@ -85,7 +86,7 @@ def _quarterly_volume(session: Session, latest: dt.date, years: int) -> pd.DataF
             func.coalesce(func.sum(Deal.size_usd_m), 0.0),
             func.count(),
         )
-        .where(Deal.announced_date >= start, Deal.announced_date <= latest)
+        .where(Deal.announced_date >= start, Deal.announced_date <= latest, deal_visible(viewer))
         .group_by(year, month, Deal.deal_type)
     ).all()
     if not rows:
@@ -107,7 +108,7 @@ def _quarterly_volume(session: Session, latest: dt.date, years: int) -> pd.DataF
     return frame[VOLUME_COLUMNS].reset_index(drop=True)
 
 
-def _latest_deals(session: Session, limit: int) -> pd.DataFrame:
+def _latest_deals(session: Session, limit: int, viewer: Viewer) -> pd.DataFrame:
     deals = session.execute(
         select(
             Deal.id,
@@ -118,6 +119,7 @@ def _latest_deals(session: Session, limit: int) -> pd.DataFrame:
             Deal.sector,
             Deal.region,
         )
+        .where(deal_visible(viewer))
         .order_by(Deal.announced_date.desc().nulls_last(), Deal.id.desc())
         .limit(limit)
     ).all()
@@ -159,8 +161,8 @@ def _sector_mix(session: Session) -> pd.DataFrame:
     return pd.DataFrame([(s, r, int(n)) for s, r, n in rows], columns=MIX_COLUMNS)
 
 
-def _count(session: Session, model: type) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+def _count(session: Session, model: type, where: object) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(where)) or 0)
 
 
 def store_overview(
@@ -168,11 +170,13 @@ def store_overview(
     session_factory: sessionmaker[Session],
     latest: int = LATEST_DEALS,
     years: int = VOLUME_YEARS,
+    viewer: Viewer = PUBLIC,
 ) -> Overview:
     """Counts, data as-of dates, the latest deals, quarterly deal volume and the sector mix.
 
     Deal volume covers the `years` years of quarters that end with the latest deal's quarter
     (the data's own as-of, not today), so an older import still shows a full chart.
+    Deals, documents, watchlists and alerts count only what ``viewer`` may see.
     """
     with session_factory.begin() as session:
         status_counts = dict(
@@ -181,7 +185,9 @@ def store_overview(
             ).all()
         )
         type_counts = dict(
-            session.execute(select(Deal.deal_type, func.count()).group_by(Deal.deal_type)).all()
+            session.execute(
+                select(Deal.deal_type, func.count()).where(deal_visible(viewer)).group_by(Deal.deal_type)
+            ).all()
         )
         deals_by_type = {
             t.label: int(type_counts[t.value]) for t in DealType if type_counts.get(t.value)
@@ -191,13 +197,13 @@ def store_overview(
         deals_by_type.update(
             {_type_label(t): int(n) for t, n in type_counts.items() if t not in known}
         )
-        latest_deal_date = session.scalar(select(func.max(Deal.announced_date)))
+        latest_deal_date = session.scalar(select(func.max(Deal.announced_date)).where(deal_visible(viewer)))
         latest_price_date = session.scalar(select(func.max(Price.date)))
         open_alerts = int(
             session.scalar(
                 select(func.count())
                 .select_from(AlertEvent)
-                .where(AlertEvent.acknowledged_at.is_(None))
+                .where(AlertEvent.acknowledged_at.is_(None), event_visible(viewer))
             )
             or 0
         )
@@ -207,15 +213,15 @@ def store_overview(
             private_companies=int(status_counts.get(ListingStatus.PRIVATE.value, 0)),
             deals=int(sum(type_counts.values())),
             deals_by_type=deals_by_type,
-            documents=_count(session, Document),
-            prices=_count(session, Price),
-            watchlists=_count(session, Watchlist),
+            documents=_count(session, Document, document_visible(viewer)),
+            prices=_count(session, Price, true()),
+            watchlists=_count(session, Watchlist, watchlist_visible(viewer)),
             open_alerts=open_alerts,
             latest_price_date=latest_price_date,
             latest_deal_date=latest_deal_date,
-            latest_deals=_latest_deals(session, latest),
+            latest_deals=_latest_deals(session, latest, viewer),
             quarterly_volume=(
-                _quarterly_volume(session, latest_deal_date, years)
+                _quarterly_volume(session, latest_deal_date, years, viewer)
                 if latest_deal_date
                 else pd.DataFrame(columns=VOLUME_COLUMNS)
             ),

@@ -18,6 +18,7 @@ import json
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -25,11 +26,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.deal_embeddings import (EmbedReport, IndexReport, deal_text, embed_deals,
                                       sync_vector_index)  # fmt: skip
+from workbench.access import PUBLIC, Viewer, deal_visible, restricted_deal_ids
 from workbench.domain import DEAL_TYPE_LABELS, DealStatus, DealType
 from workbench.embeddings import Embedder
 from workbench.errors import WorkbenchError
@@ -43,12 +45,13 @@ PART_LABELS = {"text": "Text similarity", "keywords": "Keywords", "sector": "Sec
                "recency": "Recency"}  # fmt: skip
 CATALOG_COLUMNS = ("id", "key", "name", "deal_type", "status", "announced_date", "size_usd_m",
                    "enterprise_value_usd_m", "ev_ebitda", "ev_revenue", "premium_pct", "sector", "industry",
-                   "region", "country", "description", "categories")  # fmt: skip
+                   "region", "country", "description", "categories", "team_id")  # fmt: skip
 FILTER_COLUMNS = ("deal_type", "sector", "region", "status")
 MULTIPLES = {"enterprise_value_usd_m": "EV ($m)", "ev_ebitda": "EV/EBITDA (x)", "ev_revenue": "EV/Revenue (x)",
              "premium_pct": "Premium (%)"}  # fmt: skip
 MAX_TOP = 500
 MAX_QUERY_CHARS = 5000
+SCOPED_KEYWORD_INDEXES = 4  # keyword indexes of the deals one set of viewers may see, kept per corpus
 
 
 # --- what a search asks -------------------------------------------------------------------
@@ -152,7 +155,9 @@ class PrecedentQuery:
     target_sector: str | None = None
 
     def validate(self) -> PrecedentQuery:
-        text = (self.text or "").strip()
+        # Only words to look for, never SQL; lone surrogates (a browser can send them) are dropped,
+        # as no text encoding can carry them to the embedder.
+        text = (self.text or "").encode("utf-8", "ignore").decode("utf-8").strip()
         if not text and not self.deal_key:
             raise WorkbenchError("describe the situation in words, or pick a deal to find more like it")
         if len(text) > MAX_QUERY_CHARS:
@@ -246,6 +251,43 @@ class Corpus:
             self._codes[col] = (codes.astype(np.int32), {u: i for i, u in enumerate(uniques)})
         self._size = self.catalog["size_usd_m"].to_numpy(dtype=np.float64)
         self._dates = self.catalog["announced_date"].to_numpy(dtype="datetime64[ns]")
+        # Deal team of each private-side deal, -1 for public ones (a catalog without the column is all public).
+        teams = self.catalog["team_id"] if "team_id" in self.catalog else pd.Series(np.nan, index=self.catalog.index)
+        self._team = pd.to_numeric(teams, errors="coerce").fillna(-1).to_numpy(dtype=np.int64)
+        self._scoped_keywords: OrderedDict[frozenset[int], KeywordIndex] = OrderedDict()
+        self._scope_lock = threading.Lock()
+
+    def visible_mask(self, viewer: Viewer) -> np.ndarray:
+        """Rows the viewer may see: public deals, their teams' private-side ones (all for compliance)."""
+        if viewer.sees_all_private:
+            return np.ones(len(self.catalog), dtype=bool)
+        return (self._team < 0) | np.isin(self._team, np.fromiter(viewer.teams, dtype=np.int64))
+
+    def keyword_scores(self, text: str, visible: np.ndarray) -> np.ndarray:
+        """BM25 of every row for ``text``, computed over the visible rows only (0 elsewhere).
+
+        BM25's term weights depend on the whole collection (document frequencies, average
+        length), so scoring with the full index would let a hidden deal's words shift a
+        visible deal's score. A viewer who cannot see every row gets an index of exactly the
+        rows they may see, built once per set of visible teams and kept (a few at a time).
+        """
+        if visible.all():
+            return self.keyword.scores(text)
+        scope = frozenset(int(t) for t in np.unique(self._team[visible & (self._team >= 0)]))
+        with self._scope_lock:
+            index = self._scoped_keywords.get(scope)
+            if index is not None:
+                self._scoped_keywords.move_to_end(scope)
+        rows = np.flatnonzero(visible)
+        if index is None:
+            index = KeywordIndex.build(self.catalog["text"].iloc[rows].tolist())
+            with self._scope_lock:
+                self._scoped_keywords[scope] = index
+                while len(self._scoped_keywords) > SCOPED_KEYWORD_INDEXES:
+                    self._scoped_keywords.popitem(last=False)
+        out = np.zeros(len(self.catalog), dtype=np.float32)
+        out[rows] = index.scores(text)
+        return out
 
     def mask(self, filters: PrecedentFilters) -> np.ndarray:
         """Rows passing the filters; the same rule as ``filter_mask``, on precomputed codes."""
@@ -286,6 +328,7 @@ class Corpus:
 
 
 def load_catalog(session: Session) -> pd.DataFrame:
+    """Every deal, private-side ones too (with their team_id): searches mask them per viewer."""
     columns = [getattr(Deal, c) for c in CATALOG_COLUMNS]
     rows = session.execute(select(*columns).order_by(Deal.id)).all()
     frame = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS))
@@ -307,8 +350,13 @@ def _text_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def deals_state(session: Session) -> tuple[int, int, str]:
-    count, max_id, last = session.execute(select(func.count(), func.max(Deal.id), func.max(Deal.updated_at))).one()
-    return int(count or 0), int(max_id or 0), str(last or "")
+    # The barrier part (which deal is on which team) is in the state too, so that a deal made
+    # private-side drops out of other viewers' searches at once, whatever the clocks say.
+    barrier = func.coalesce(func.sum(cast(Deal.id, BigInteger) * cast(Deal.team_id, BigInteger)), 0)
+    count, max_id, last, private, teams = session.execute(
+        select(func.count(), func.max(Deal.id), func.max(Deal.updated_at), func.count(Deal.team_id), barrier)
+    ).one()
+    return int(count or 0), int(max_id or 0), f"{last or ''}|{private}|{teams}"
 
 
 @dataclass(frozen=True)
@@ -390,6 +438,7 @@ class PrecedentResult:
                 "deal_type": rec["deal_type"], "sector": rec["sector"],
                 "announced_date": None if pd.isna(rec["announced_date"]) else rec["announced_date"].date().isoformat(),
                 "size_usd_m": None if pd.isna(rec["size_usd_m"]) else rec["size_usd_m"],
+                "restricted": bool(rec.get("restricted", False)),
             })  # fmt: skip
         return out
 
@@ -440,18 +489,28 @@ def _ranks(values: np.ndarray, *, ascending: bool) -> np.ndarray:
     return out
 
 
+def _reference_position(corpus: Corpus, query: PrecedentQuery, visible: np.ndarray) -> int | None:
+    ref_pos = corpus.position_of_key(query.deal_key) if query.deal_key else None
+    if query.deal_key and (ref_pos is None or not visible[ref_pos]):  # a hidden deal is not found either
+        raise WorkbenchError(f"no deal with key {query.deal_key[:80]!r}")
+    return ref_pos
+
+
 def rank_precedents(corpus: Corpus, query: PrecedentQuery, query_vector: np.ndarray | None, *,
-                    candidates: int = 200) -> PrecedentResult:  # fmt: skip
-    """Filter, gather candidates from text and keywords, fuse the rankings, explain the hits."""
+                    candidates: int = 200, viewer: Viewer = PUBLIC) -> PrecedentResult:  # fmt: skip
+    """Filter, gather candidates from text and keywords, fuse the rankings, explain the hits.
+
+    Only deals the viewer may see take part: in the filters, both rankings, the keyword
+    statistics, the reference deal and the counts.
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     catalog = corpus.catalog
     weights = query.weights
     reference = None
-    ref_pos = corpus.position_of_key(query.deal_key) if query.deal_key else None
-    if query.deal_key and ref_pos is None:
-        raise WorkbenchError(f"no deal with key {query.deal_key[:80]!r}")
-    mask = corpus.mask(query.filters)
+    visible = corpus.visible_mask(viewer)
+    ref_pos = _reference_position(corpus, query, visible)
+    mask = corpus.mask(query.filters) & visible
     excluded = [p for p in (corpus.position_of_key(k) for k in query.exclude_keys) if p is not None]
     if ref_pos is not None:
         excluded.append(ref_pos)
@@ -475,7 +534,7 @@ def rank_precedents(corpus: Corpus, query: PrecedentQuery, query_vector: np.ndar
     # Keywords: BM25 over the allowed deals.
     t2 = time.perf_counter()
     keyword_text = query.text or (reference["text"] if reference else "")
-    bm25_all = corpus.keyword.scores(keyword_text) if keyword_text else np.zeros(len(catalog), dtype=np.float32)
+    bm25_all = corpus.keyword_scores(keyword_text, visible) if keyword_text else np.zeros(len(catalog), dtype=np.float32)
     bm25_allowed = np.where(mask, bm25_all, 0.0)
     kw_top = np.zeros(0, dtype=np.int64)
     if weights.keywords > 0 and (bm25_allowed > 0).any():
@@ -546,7 +605,7 @@ def rank_precedents(corpus: Corpus, query: PrecedentQuery, query_vector: np.ndar
     timings["total"] = (time.perf_counter() - t0) * 1000
     if reference is not None:
         reference = {k: v for k, v in reference.items() if k != "text"}
-    return PrecedentResult(query=query, hits=hits, universe=len(catalog), matched=int(mask.sum()),
+    return PrecedentResult(query=query, hits=hits, universe=int(visible.sum()), matched=int(mask.sum()),
                            reference=reference, timings_ms=timings,
                            index_kind=corpus.vectors.kind if corpus.vectors else "none")  # fmt: skip
 
@@ -573,63 +632,82 @@ def _query_vector(corpus: Corpus, query: PrecedentQuery, embedder: Embedder) -> 
     return embedder.encode([corpus.catalog["text"].iat[pos]])[0]
 
 
-def search_precedents(query: PrecedentQuery, *, session_factory: sessionmaker[Session], embedder: Embedder,
-                      engine: PrecedentEngine, progress: ProgressCallback = no_progress) -> PrecedentResult:  # fmt: skip
-    """The deals most like the query, best first, each with its score parts and matched words."""
-    query = query.validate()
-    corpus = engine.corpus(session_factory=session_factory, embedder=embedder, progress=progress)
-    t0 = time.perf_counter()
-    vector = _query_vector(corpus, query, embedder)
-    embed_ms = (time.perf_counter() - t0) * 1000
-    result = rank_precedents(corpus, query, vector)
-    result.timings_ms["embed_query"] = embed_ms
-    result.timings_ms["total"] += embed_ms
+def _flag_restricted(result: PrecedentResult, session_factory: sessionmaker[Session]) -> PrecedentResult:
+    """Mark hits with a principal party on the restricted list (column ``restricted``)."""
+    with session_factory() as session:
+        flagged = restricted_deal_ids(session, result.hits["id"].tolist()) if len(result.hits) else set()
+    result.hits["restricted"] = result.hits["id"].isin(flagged).to_numpy(dtype=bool) if len(result.hits) else []
     return result
 
 
+def search_precedents(query: PrecedentQuery, *, session_factory: sessionmaker[Session], embedder: Embedder,
+                      engine: PrecedentEngine, progress: ProgressCallback = no_progress,
+                      viewer: Viewer = PUBLIC) -> PrecedentResult:  # fmt: skip
+    """The deals the viewer may see most like the query, best first, each with its score parts,
+    matched words and restricted-list flag."""
+    query = query.validate()
+    corpus = engine.corpus(session_factory=session_factory, embedder=embedder, progress=progress)
+    _reference_position(corpus, query, corpus.visible_mask(viewer))
+    t0 = time.perf_counter()
+    vector = _query_vector(corpus, query, embedder)
+    embed_ms = (time.perf_counter() - t0) * 1000
+    result = rank_precedents(corpus, query, vector, viewer=viewer)
+    result.timings_ms["embed_query"] = embed_ms
+    result.timings_ms["total"] += embed_ms
+    return _flag_restricted(result, session_factory)
+
+
 def search_batch(queries: Sequence[PrecedentQuery], *, session_factory: sessionmaker[Session], embedder: Embedder,
-                 engine: PrecedentEngine) -> list[PrecedentResult]:  # fmt: skip
+                 engine: PrecedentEngine, viewer: Viewer = PUBLIC) -> list[PrecedentResult]:  # fmt: skip
     """Many queries against one refreshed corpus; query texts are embedded together."""
     queries = [q.validate() for q in queries]
     corpus = engine.corpus(session_factory=session_factory, embedder=embedder)
+    visible = corpus.visible_mask(viewer)
+    for q in queries:
+        _reference_position(corpus, q, visible)
     texts = [q.text for q in queries if q.text and q.weights.text > 0]
     vectors = iter(embedder.encode(texts)) if texts else iter(())
     results = []
     for q in queries:
         vector = next(vectors) if q.text and q.weights.text > 0 else _query_vector(corpus, q, embedder)
-        results.append(rank_precedents(corpus, q, vector))
+        results.append(_flag_restricted(rank_precedents(corpus, q, vector, viewer=viewer), session_factory))
     return results
 
 
-def deal_choices(*, session_factory: sessionmaker[Session], limit: int = 5000) -> pd.DataFrame:
+def deal_choices(*, session_factory: sessionmaker[Session], limit: int = 5000,
+                 viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
     """Deals to pick from for "more like this": key, name, type, date; newest first."""
     with session_factory() as session:
         rows = session.execute(select(Deal.key, Deal.name, Deal.deal_type, Deal.announced_date)
+                               .where(deal_visible(viewer))
                                .order_by(Deal.announced_date.desc().nulls_last(), Deal.id.desc())
                                .limit(limit)).all()  # fmt: skip
     return pd.DataFrame(rows, columns=["key", "name", "deal_type", "announced_date"])
 
 
-def filter_options(*, session_factory: sessionmaker[Session]) -> dict[str, list[str]]:
-    """Distinct sectors, regions, types and statuses present in the store, for the filter widgets."""
+def filter_options(*, session_factory: sessionmaker[Session], viewer: Viewer = PUBLIC) -> dict[str, list[str]]:
+    """Distinct sectors, regions, types and statuses of the deals the viewer may see, for the filter widgets."""
     with session_factory() as session:
         def distinct(col) -> list[str]:
-            return sorted(v for v in session.scalars(select(col).distinct()) if v)
+            return sorted(v for v in session.scalars(select(col).where(deal_visible(viewer)).distinct()) if v)
 
         return {"deal_types": distinct(Deal.deal_type), "sectors": distinct(Deal.sector),
                 "regions": distinct(Deal.region), "statuses": distinct(Deal.status)}  # fmt: skip
 
 
 # --- the precedent set and its multiples -----------------------------------------------------
-def deals_by_keys(keys: Sequence[str], *, session_factory: sessionmaker[Session]) -> pd.DataFrame:
-    """Facts of the given deals (for pinned deals that a search did not return)."""
+def deals_by_keys(keys: Sequence[str], *, session_factory: sessionmaker[Session],
+                  viewer: Viewer = PUBLIC) -> pd.DataFrame:  # fmt: skip
+    """Facts of the given deals the viewer may see (for pinned deals that a search did not return)."""
     if not keys:
         return pd.DataFrame(columns=list(CATALOG_COLUMNS))
     columns = [getattr(Deal, c) for c in CATALOG_COLUMNS]
     with session_factory() as session:
-        rows = session.execute(select(*columns).where(Deal.key.in_(list(keys)))).all()
+        rows = session.execute(select(*columns).where(Deal.key.in_(list(keys)), deal_visible(viewer))).all()
+        flagged = restricted_deal_ids(session, [r.id for r in rows])
     frame = pd.DataFrame(rows, columns=list(CATALOG_COLUMNS))
     frame["announced_date"] = pd.to_datetime(frame["announced_date"], errors="coerce")
+    frame["restricted"] = frame["id"].isin(flagged).to_numpy(dtype=bool)
     return _text_as_objects(frame)
 
 

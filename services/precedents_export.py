@@ -9,10 +9,16 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy.orm import Session, sessionmaker
 
+from sqlalchemy import select
+
 from services.precedents import MULTIPLES, PART_LABELS, PARTS, PrecedentResult, multiples_table
 from workbench import audit
+from workbench.access import PUBLIC, Viewer, deal_visible, restricted_deal_ids
+from workbench.errors import WorkbenchError
+from workbench.models import Deal
 from workbench.domain import DEAL_TYPE_LABELS, DealType
 from workbench.excel import BankerWorkbook, Column
+from workbench.files import staged_write
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,7 @@ PRECEDENT_COLUMNS = [
     Column("enterprise_value_usd_m", "EV ($m)", "usd_m"), Column("ev_ebitda", "EV/EBITDA", "multiple"),
     Column("ev_revenue", "EV/Revenue", "multiple"), Column("premium_pct", "Premium", "pct_points"),
     Column("match_pct", "Match (0-100)", "score"), Column("pinned_label", "Pinned"),
+    Column("restricted_label", "Restricted list"),
 ]  # fmt: skip
 
 
@@ -52,6 +59,8 @@ def build_precedents_workbook(result: PrecedentResult, chosen: pd.DataFrame, *, 
             frame[col] = pd.NA
     frame["type_label"] = frame["deal_type"].map(_label)
     frame["pinned_label"] = frame.get("pinned", pd.Series(False, index=frame.index)).map(lambda p: "yes" if p else "")
+    frame["restricted_label"] = frame.get("restricted", pd.Series(False, index=frame.index)).map(
+        lambda r: "RESTRICTED" if r is True or r == 1 else "")  # fmt: skip
     frame["announced_date"] = pd.to_datetime(frame["announced_date"], errors="coerce").dt.date
     book = BankerWorkbook()
     cover = [*(("Query" if i == 0 else "", line) for i, line in enumerate(result.describe())),
@@ -88,15 +97,24 @@ def build_precedents_workbook(result: PrecedentResult, chosen: pd.DataFrame, *, 
 
 def export_precedents_to_excel(result: PrecedentResult, chosen: pd.DataFrame, *,
                                session_factory: sessionmaker[Session], user: str,
-                               path: Path | None = None) -> ExportedFile:  # fmt: skip
-    """Build the workbook, write it to ``path`` when given, and record the export in the audit log."""
+                               path: Path | None = None, viewer: Viewer = PUBLIC) -> ExportedFile:  # fmt: skip
+    """Build the workbook, write it to ``path`` when given, and record the export in the audit log.
+
+    Every deal exported must be one the viewer may see; the restricted-list flag is read afresh.
+    """
+    keys = [str(k) for k in chosen.get("key", pd.Series(dtype=object))]
+    with session_factory() as session:
+        seen = dict(session.execute(select(Deal.key, Deal.id).where(Deal.key.in_(keys), deal_visible(viewer))).all())
+        flagged = restricted_deal_ids(session, seen.values())
+    hidden = [k for k in keys if k not in seen]
+    if hidden:
+        raise WorkbenchError(f"no deal with key {hidden[0][:80]!r}")
+    chosen = chosen.assign(restricted=[seen[k] in flagged for k in keys])
     data = build_precedents_workbook(result, chosen, run_by=user)
     file_name = path.name if path else f"precedents_{dt.date.today().isoformat()}.xlsx"
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
     digest = audit.file_sha256(data=data)
-    with session_factory.begin() as session:
+    # File and audit row together or neither: a full disk records nothing, a failed commit leaves no file.
+    with staged_write(path, data), session_factory.begin() as session:
         audit.record(session, user=user, action="export", object_type="precedents",
                      object_ref=("; ".join(result.describe()) or "precedents")[:400], row_count=len(chosen),
                      file_name=file_name, file_sha256=digest,

@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workbench import audit
 from workbench.domain import RATING_SCALE, DealType, ListingStatus, Ownership, PartyRole
 from workbench.errors import WorkbenchError
+from workbench.access import restricted_company_ids
 from workbench.models import Company, DebtInstrument, Deal, DealParty, Price
 
 C = Company.__table__.c
@@ -792,7 +793,7 @@ def _load_market(session: Session, frame: FeatureFrame) -> None:
         select(dl.rating, func.sum(dl.coupon_pct), func.count())
         .where(dl.deal_type.in_(DEBT_TYPES), dl.coupon_pct.is_not(None),
                dl.announced_date > frame.as_of - dt.timedelta(days=365), dl.announced_date <= frame.as_of,
-               or_(dl.status.is_(None), dl.status != "withdrawn"))
+               or_(dl.status.is_(None), dl.status != "withdrawn"), dl.team_id.is_(None))
         .group_by(dl.rating)
     )  # fmt: skip
     sums, counts = np.zeros(2), np.zeros(2)
@@ -814,6 +815,9 @@ def _load_market(session: Session, frame: FeatureFrame) -> None:
 
 
 def _load_deals(session: Session, frame: FeatureFrame, where: ColumnElement[bool] | None) -> None:
+    # Public deals only, for every viewer: a private-side mandate must not move anyone's
+    # ranking (its own team's screens are saved, compared and exported to others too), and
+    # one frame then serves every user from the shared feature cache.
     n, as_of = len(frame), frame.as_of
     dl, dp = Deal.__table__.c, DealParty.__table__.c
     principal = (PartyRole.ISSUER.value, PartyRole.TARGET.value, PartyRole.ACQUIRER.value, PartyRole.SELLER.value)
@@ -823,7 +827,8 @@ def _load_deals(session: Session, frame: FeatureFrame, where: ColumnElement[bool
                func.sum(case((dl.announced_date > five_years, 1), else_=0)))
         .select_from(DealParty.__table__.join(Deal.__table__, dl.id == dp.deal_id))
         .where(dp.company_id.is_not(None), dp.role.in_(principal), dl.announced_date <= as_of,
-               or_(dl.status.is_(None), dl.status != "withdrawn"), _company_filter(dp.company_id, where))
+               or_(dl.status.is_(None), dl.status != "withdrawn"), dl.team_id.is_(None),
+               _company_filter(dp.company_id, where))
         .group_by(dp.company_id, dl.deal_type, dp.role)
     )  # fmt: skip
     rows = session.execute(stmt).all()
@@ -1013,6 +1018,7 @@ def store_fingerprint(session: Session) -> tuple[Any, ...]:
         select(func.max(d.id)).scalar_subquery(),
         select(func.count()).select_from(Deal.__table__).scalar_subquery(),
         select(func.max(dl.updated_at)).scalar_subquery(),
+        select(func.count(dl.team_id)).scalar_subquery(),  # deals made private-side leave the features
         select(func.count()).select_from(DealParty.__table__).scalar_subquery(),
         select(func.max(dp.id)).scalar_subquery(),
         select(func.count()).select_from(Price.__table__).scalar_subquery(),
@@ -1197,6 +1203,8 @@ def run_screen(
         timings["score_rank"] = (time.perf_counter() - t) * 1000
 
         rows = _result_rows(frame, spec, chosen, total[order])
+        # The restricted list is read on every run (not cached with the frame): it changes by the hour.
+        rows.insert(2, "restricted", rows["company_id"].isin(restricted_company_ids(session)).to_numpy(dtype=bool))
         factors = _factor_rows(frame, score_def, breakdown, order, chosen, weights)
         criteria = describe_spec(spec)
         provenance = {

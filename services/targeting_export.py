@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.propensity import SCORES
 from services.screening import FIELDS, ScreenResult
 from workbench import audit
-from workbench.excel import BankerWorkbook, Column, Kind, safe_text
+from workbench.excel import BankerWorkbook, Column, Kind, csv_bytes
+from workbench.files import staged_write
+from workbench.user_input import safe_stem
 
 UNIT_KIND: dict[str, Kind] = {"$m": "usd_m", "x": "multiple", "%": "pct_points", "days": "int", "count": "int",
                               "pp": "number", "": "number", "notch": "int", "years": "number"}  # fmt: skip
-LABELS = {"rank": "Rank", "key": "Key", "score": "Score"}
+LABELS = {"rank": "Rank", "key": "Key", "score": "Score", "restricted": "Restricted list"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def _factor_kind(score_name: str, factor: str) -> Kind:
 
 
 def _file_name(result: ScreenResult, ext: str) -> str:
-    stem = "".join(ch if ch.isalnum() else "_" for ch in result.spec.name)[:60].strip("_") or "screen"
+    stem = safe_stem(result.spec.name, "screen")
     return f"{stem}_{result.as_of.isoformat()}.{ext}"
 
 
@@ -63,7 +64,13 @@ def build_screen_workbook(result: ScreenResult, *, run_by: str, run_at: dt.datet
              *((("Criteria" if i == 0 else ""), line) for i, line in enumerate(result.criteria)),
              ("Companies matched", f"{result.matched:,} of {result.universe:,}"),
              ("Run by", run_by), ("Run at (UTC)", run_at)]  # fmt: skip
-    book.add_table("Ranked", result.rows, ranked_columns(result), cover=cover, heading=result.spec.name)
+    ranked = result.rows
+    if "restricted" in ranked:
+        flagged = int(ranked["restricted"].sum())
+        cover.append(("Restricted list", f"{flagged} name(s) flagged RESTRICTED: check with compliance before "
+                      "any contact" if flagged else "no name on the restricted list"))  # fmt: skip
+        ranked = ranked.assign(restricted=ranked["restricted"].map(lambda r: "RESTRICTED" if r else ""))
+    book.add_table("Ranked", ranked, ranked_columns(result), cover=cover, heading=result.spec.name)
 
     if result.spec.score is not None:
         score = SCORES[result.spec.score.name]
@@ -90,19 +97,14 @@ def build_screen_workbook(result: ScreenResult, *, run_by: str, run_at: dt.datet
 
 
 def screen_to_csv(result: ScreenResult) -> bytes:
-    frame = result.rows.copy()
-    for col in frame.columns:
-        if frame[col].dtype == object or str(frame[col].dtype).startswith(("str", "string")):
-            frame[col] = frame[col].map(lambda v: safe_text(v) if isinstance(v, str) else v)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(result.rows)
 
 
 def _audited(result: ScreenResult, data: bytes, file_name: str, fmt: str, *,
-             session_factory: sessionmaker[Session], user: str) -> ExportedFile:  # fmt: skip
+             session_factory: sessionmaker[Session], user: str, path: Path | None = None) -> ExportedFile:  # fmt: skip
     digest = audit.file_sha256(data=data)
-    with session_factory.begin() as session:
+    # File and audit row together or neither: a full disk records nothing, a failed commit leaves no file.
+    with staged_write(path, data), session_factory.begin() as session:
         audit.record(session, user=user, action="export", object_type="screen", object_ref=result.spec.name[:400],
                      row_count=len(result.rows), file_name=file_name, file_sha256=digest,
                      details={"format": fmt, "as_of": result.as_of.isoformat()})  # fmt: skip
@@ -114,10 +116,7 @@ def export_screen_to_excel(result: ScreenResult, *, session_factory: sessionmake
     """Build the workbook, write it to ``path`` when given, and record the export in the audit log."""
     data = build_screen_workbook(result, run_by=user)
     file_name = path.name if path else _file_name(result, "xlsx")
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return _audited(result, data, file_name, "xlsx", session_factory=session_factory, user=user)
+    return _audited(result, data, file_name, "xlsx", session_factory=session_factory, user=user, path=path)
 
 
 def export_screen_to_csv(result: ScreenResult, *, session_factory: sessionmaker[Session], user: str) -> ExportedFile:

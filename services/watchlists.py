@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
+from workbench.access import PUBLIC, Viewer, watchlist_visible
 from workbench.errors import WorkbenchError
 from workbench.models import Company, Watchlist, WatchlistItem
 
@@ -20,18 +21,20 @@ class WatchlistInfo:
     owner: str | None
     description: str | None
     item_count: int
+    team_id: int | None = None  # private-side for this deal team when set
 
 
 def _clean(text: str, what: str, limit: int) -> str:
     text = (text or "").strip()
     if not text:
         raise WorkbenchError(f"{what} is empty")
-    if len(text) > limit or any(ord(ch) < 32 for ch in text):
+    if len(text) > limit or any(ord(ch) < 32 or "\ud800" <= ch <= "\udfff" for ch in text):
         raise WorkbenchError(f"{what} must be at most {limit} printable characters")
     return text
 
 
-def list_watchlists(*, session_factory: sessionmaker[Session]) -> list[WatchlistInfo]:
+def list_watchlists(*, session_factory: sessionmaker[Session], viewer: Viewer = PUBLIC) -> list[WatchlistInfo]:
+    """The watchlists the viewer may see (public ones, and their teams' private-side ones)."""
     with session_factory() as session:
         counts = (
             select(WatchlistItem.watchlist_id, func.count().label("n")).group_by(WatchlistItem.watchlist_id).subquery()
@@ -39,17 +42,30 @@ def list_watchlists(*, session_factory: sessionmaker[Session]) -> list[Watchlist
         rows = session.execute(
             select(Watchlist, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.watchlist_id == Watchlist.id)
+            .where(watchlist_visible(viewer))
             .order_by(Watchlist.name)
         ).all()
-        return [WatchlistInfo(w.id, w.name, w.owner, w.description, int(n)) for w, n in rows]
+        return [WatchlistInfo(w.id, w.name, w.owner, w.description, int(n), w.team_id) for w, n in rows]
+
+
+def _name_taken(session: Session, name: str, viewer: Viewer, *, but: int | None = None) -> None:
+    """Refuse a name another list holds. Names are unique across the barrier (one column, one
+    constraint), so a private-side list's name cannot be reused; the message for it says only
+    that the name is unavailable, never that a list of that name exists or whose it is."""
+    taken = session.execute(select(Watchlist.id, Watchlist.team_id).where(Watchlist.name == name)).first()
+    if taken is None or taken.id == but:
+        return
+    if viewer.may_see_team(taken.team_id):
+        raise WorkbenchError(f"a watchlist named {name!r} already exists")
+    raise WorkbenchError(f"the name {name!r} cannot be used for a watchlist: choose another")
 
 
 def create_watchlist(name: str, *, session_factory: sessionmaker[Session], user: str,
-                     description: str | None = None) -> WatchlistInfo:  # fmt: skip
+                     description: str | None = None, viewer: Viewer = PUBLIC) -> WatchlistInfo:  # fmt: skip
+    """A new public watchlist (a banker can then mark it private-side for a deal team)."""
     name = _clean(name, "watchlist name", 200)
     with session_factory.begin() as session:
-        if session.scalar(select(Watchlist.id).where(Watchlist.name == name)) is not None:
-            raise WorkbenchError(f"a watchlist named {name!r} already exists")
+        _name_taken(session, name, viewer)
         watchlist = Watchlist(name=name, owner=user, description=description)
         session.add(watchlist)
         session.flush()
@@ -58,15 +74,13 @@ def create_watchlist(name: str, *, session_factory: sessionmaker[Session], user:
 
 
 def add_companies(watchlist_id: int, company_ids: Iterable[int], *, session_factory: sessionmaker[Session],
-                  user: str, note: str | None = None) -> int:  # fmt: skip
+                  user: str, note: str | None = None, viewer: Viewer = PUBLIC) -> int:  # fmt: skip
     """Add companies by id; names already on the list are left as they are. Returns how many were added."""
     wanted = sorted({int(c) for c in company_ids})
     if note is not None and len(note) > 2000:
         raise WorkbenchError("a watchlist note is at most 2,000 characters")
     with session_factory.begin() as session:
-        watchlist = session.get(Watchlist, watchlist_id)
-        if watchlist is None:
-            raise WorkbenchError(f"no watchlist with id {watchlist_id}")
+        watchlist = _get_watchlist(session, watchlist_id, viewer)
         known = set(session.scalars(select(Company.id).where(Company.id.in_(wanted))))
         missing = [c for c in wanted if c not in known]
         if missing:
@@ -80,35 +94,37 @@ def add_companies(watchlist_id: int, company_ids: Iterable[int], *, session_fact
         return len(added)
 
 
-def watchlist_company_ids(watchlist_id: int, *, session_factory: sessionmaker[Session]) -> list[int]:
+def watchlist_company_ids(watchlist_id: int, *, session_factory: sessionmaker[Session],
+                          viewer: Viewer = PUBLIC) -> list[int]:  # fmt: skip
     with session_factory() as session:
+        _get_watchlist(session, watchlist_id, viewer)
         return list(session.scalars(
             select(WatchlistItem.company_id).where(WatchlistItem.watchlist_id == watchlist_id).order_by(WatchlistItem.id)
         ))  # fmt: skip
 
 
-def _get_watchlist(session: Session, watchlist_id: int) -> Watchlist:
+def _get_watchlist(session: Session, watchlist_id: int, viewer: Viewer) -> Watchlist:
     watchlist = session.get(Watchlist, watchlist_id)
-    if watchlist is None:
+    if watchlist is None or not viewer.may_see_team(watchlist.team_id):  # a hidden list is not found either
         raise WorkbenchError(f"no watchlist with id {watchlist_id}")
     return watchlist
 
 
-def rename_watchlist(watchlist_id: int, new_name: str, *, session_factory: sessionmaker[Session], user: str) -> None:
+def rename_watchlist(watchlist_id: int, new_name: str, *, session_factory: sessionmaker[Session], user: str,
+                     viewer: Viewer = PUBLIC) -> None:  # fmt: skip
     new_name = _clean(new_name, "watchlist name", 200)
     with session_factory.begin() as session:
-        watchlist = _get_watchlist(session, watchlist_id)
-        taken = session.scalar(select(Watchlist.id).where(Watchlist.name == new_name))
-        if taken is not None and taken != watchlist_id:
-            raise WorkbenchError(f"a watchlist named {new_name!r} already exists")
+        watchlist = _get_watchlist(session, watchlist_id, viewer)
+        _name_taken(session, new_name, viewer, but=watchlist_id)
         old, watchlist.name = watchlist.name, new_name
         audit.record(session, user=user, action="watchlist_rename", object_type="watchlist", object_ref=new_name,
                      details={"from": old})  # fmt: skip
 
 
-def delete_watchlist(watchlist_id: int, *, session_factory: sessionmaker[Session], user: str) -> None:
+def delete_watchlist(watchlist_id: int, *, session_factory: sessionmaker[Session], user: str,
+                     viewer: Viewer = PUBLIC) -> None:  # fmt: skip
     with session_factory.begin() as session:
-        watchlist = _get_watchlist(session, watchlist_id)
+        watchlist = _get_watchlist(session, watchlist_id, viewer)
         # Items go explicitly: a SQLite connection opened elsewhere may run without FK cascades.
         session.execute(delete(WatchlistItem).where(WatchlistItem.watchlist_id == watchlist_id))
         audit.record(session, user=user, action="watchlist_delete", object_type="watchlist", object_ref=watchlist.name)
@@ -133,7 +149,7 @@ def parse_tickers(text: str) -> list[str]:
 
 
 def add_by_tickers(watchlist_id: int, tickers: Iterable[str], *, session_factory: sessionmaker[Session],
-                   user: str, note: str | None = None) -> TickerAddResult:  # fmt: skip
+                   user: str, note: str | None = None, viewer: Viewer = PUBLIC) -> TickerAddResult:  # fmt: skip
     """Add companies by ticker; unknown tickers are reported, not fatal, and nothing else changes for them."""
     wanted = list(dict.fromkeys(t.strip().upper() for t in tickers if t and t.strip()))
     if len(wanted) > 5000:
@@ -142,7 +158,7 @@ def add_by_tickers(watchlist_id: int, tickers: Iterable[str], *, session_factory
     if bad:
         raise WorkbenchError(f"not a ticker: {bad[0][:40]!r}")
     with session_factory() as session:
-        _get_watchlist(session, watchlist_id)
+        _get_watchlist(session, watchlist_id, viewer)
         found: dict[str, int] = {}
         for lo in range(0, len(wanted), 500):
             for ticker, cid in session.execute(
@@ -155,15 +171,17 @@ def add_by_tickers(watchlist_id: int, tickers: Iterable[str], *, session_factory
     listed = [t for t in wanted if t in found and found[t] in present]
     new = [t for t in wanted if t in found and found[t] not in present]
     if new:
-        add_companies(watchlist_id, [found[t] for t in new], session_factory=session_factory, user=user, note=note)
+        add_companies(watchlist_id, [found[t] for t in new], session_factory=session_factory, user=user, note=note,
+                      viewer=viewer)  # fmt: skip
     return TickerAddResult(new, listed, unknown)
 
 
 def set_note(watchlist_id: int, company_id: int, note: str | None, *, session_factory: sessionmaker[Session],
-             user: str) -> None:  # fmt: skip
+             user: str, viewer: Viewer = PUBLIC) -> None:  # fmt: skip
     if note is not None and len(note) > 2000:
         raise WorkbenchError("a watchlist note is at most 2,000 characters")
     with session_factory.begin() as session:
+        _get_watchlist(session, watchlist_id, viewer)
         item = session.scalar(select(WatchlistItem).where(WatchlistItem.watchlist_id == watchlist_id,
                                                           WatchlistItem.company_id == company_id))  # fmt: skip
         if item is None:
@@ -172,10 +190,10 @@ def set_note(watchlist_id: int, company_id: int, note: str | None, *, session_fa
 
 
 def remove_companies(watchlist_id: int, company_ids: Iterable[int], *, session_factory: sessionmaker[Session],
-                     user: str) -> int:  # fmt: skip
+                     user: str, viewer: Viewer = PUBLIC) -> int:  # fmt: skip
     ids = sorted({int(c) for c in company_ids})
     with session_factory.begin() as session:
-        watchlist = _get_watchlist(session, watchlist_id)
+        watchlist = _get_watchlist(session, watchlist_id, viewer)
         result = session.execute(delete(WatchlistItem).where(WatchlistItem.watchlist_id == watchlist_id,
                                                              WatchlistItem.company_id.in_(ids)))  # fmt: skip
         audit.record(session, user=user, action="watchlist_remove", object_type="watchlist", object_ref=watchlist.name,

@@ -1,4 +1,10 @@
-"""Append-only audit trail: every import, export and screen run leaves a row."""
+"""Append-only audit trail: every import, export, screen run, upload and permission change leaves a row.
+
+Append-only twice over: this module refuses any ORM update or delete of an audit row (a
+flush with a changed or deleted ``AuditEntry``, or an UPDATE/DELETE statement on the table
+through a session), and migration 0005 adds database triggers that reject UPDATE and DELETE
+(and TRUNCATE on PostgreSQL) whatever SQL the app's connection sends.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,33 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from workbench.errors import WorkbenchError
 from workbench.models import AuditEntry
+
+AUDIT_TABLE = AuditEntry.__tablename__
+
+
+class AuditTrailIsAppendOnly(WorkbenchError):
+    """Something tried to change or delete an audit row."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changed_audit_rows(session: Session, _context: object, _instances: object) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditTrailIsAppendOnly("the audit trail is append-only: audit rows cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_audit_statements(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) == AUDIT_TABLE:
+        raise AuditTrailIsAppendOnly("the audit trail is append-only: UPDATE and DELETE of audit_log are refused")
 
 
 def file_sha256(path: Path | None = None, data: bytes | None = None) -> str:

@@ -11,10 +11,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.config import get_settings
-from workbench.db import StoreUnavailable, check_connection, make_engine, make_session_factory, migrate
+from workbench.db import (StoreUnavailable, check_connection, is_store_unreachable, make_engine,
+                          make_session_factory, migrate, prepare_schema, unreachable_message)
 from workbench.errors import WorkbenchError
 from workbench.progress import ProgressCallback
 
@@ -28,17 +30,45 @@ err = Console(stderr=True)
 out = Console()
 
 
+# The user every command acts as: --user NAME, else the local user (WORKBENCH_USER).
+_acting_user: str | None = None
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    user: str | None = typer.Option(None, "--user", help="Act as this user: their role and deal teams decide "
+                                    "what the command sees and may change, and the audit trail names them. "
+                                    "Default: the local user (WORKBENCH_USER)."),
+) -> None:
     """Deal Workbench: targeting, precedents, documents and monitoring for deal teams."""
+    global _acting_user
+    if user is not None and (not user.strip() or len(user) > 120 or any(ord(ch) < 32 for ch in user)):
+        raise typer.BadParameter("a user name is 1 to 120 printable characters", param_hint="--user")
+    _acting_user = user.strip() if user else None
+
+
+def cli_user() -> str:
+    return _acting_user or get_settings().user
+
+
+def cli_viewer(factory: sessionmaker[Session]):  # -> workbench.access.Viewer
+    """The acting user with their role (users table, else WORKBENCH_DEFAULT_ROLE, or WORKBENCH_LOCAL_ROLE
+    for the local user) and deal teams."""
+    from workbench.access import load_viewer
+
+    cfg = get_settings()
+    name = cli_user()
+    with factory() as session:
+        return load_viewer(session, name, default_role=cfg.local_role if name == cfg.user else cfg.default_role)
 
 
 def open_store() -> sessionmaker[Session]:
-    """Connect to the configured store and bring its schema up to date."""
+    """Connect to the configured store and bring its schema up to date (or check it is, when
+    WORKBENCH_MIGRATE_ON_START is off)."""
     cfg = get_settings()
     engine = make_engine(cfg.resolved_database_url)
     check_connection(engine)
-    migrate(engine)
+    prepare_schema(engine, migrate_on_start=cfg.migrate_on_start)
     return make_session_factory(engine)
 
 
@@ -66,8 +96,10 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
 def init() -> None:
     """Create the store, or migrate it to the newest schema."""
     cfg = get_settings()
-    open_store()
-    url = make_engine(cfg.resolved_database_url).url.render_as_string(hide_password=True)
+    engine = make_engine(cfg.resolved_database_url)
+    check_connection(engine)
+    migrate(engine)
+    url = engine.url.render_as_string(hide_password=True)
     out.print(f"Store ready at {url}")
 
 
@@ -117,8 +149,10 @@ def import_(
     overrides = parse_overrides(map_)
     source = source_from_path(path)
     factory = open_store()
+    viewer = cli_viewer(factory)  # barriers: a key held by a row this user may not see is a bad row
     with progress_bar(f"Checking {kind}") as progress:
-        prepared = prepare_import(source, kind, session_factory=factory, mapping=overrides, progress=progress)
+        prepared = prepare_import(source, kind, session_factory=factory, mapping=overrides, progress=progress,
+                                  viewer=viewer)  # fmt: skip
     preview = prepared.preview
     out.print(preview.summary(), markup=False, highlight=False)
     if not preview.is_valid:
@@ -130,9 +164,9 @@ def import_(
         return
     try:
         with progress_bar(f"Importing {kind}") as progress:
-            result = run_import(source, kind, session_factory=factory, user=get_settings().user,
+            result = run_import(source, kind, session_factory=factory, user=viewer.user,
                                 mapping=overrides, skip_invalid=skip_invalid, progress=progress,
-                                prepared=prepared)  # fmt: skip
+                                prepared=prepared, viewer=viewer)  # fmt: skip
     except ImportRejected:
         err.print("Nothing was imported. Fix these rows, or import the valid rows only with --skip-invalid.")
         raise typer.Exit(1) from None
@@ -176,7 +210,7 @@ def screen(
         parsed = parse_spec(path.read_bytes())
     else:
         parsed = get_screen(session_factory=factory, name=spec).spec
-    user = get_settings().user
+    user = cli_viewer(factory).user  # a deactivated --user is refused here
     result = run_screen(parsed, session_factory=factory, as_of=day, top_n=top, user=user)
     if out_file:
         exported = export_screen_to_excel(result, session_factory=factory, user=user, path=Path(out_file))
@@ -225,7 +259,7 @@ def alerts_run(
     from services.alerts import run_alerts
 
     day = _as_of_option(as_of)
-    summary = run_alerts(session_factory=open_store(), as_of=day, user=get_settings().user)
+    summary = run_alerts(session_factory=open_store(), as_of=day, user=cli_user())
     for line in summary.lines():
         out.print(line, markup=False, highlight=False)
     if summary.errors:
@@ -242,8 +276,9 @@ def alerts_list(
     """Print alert events, newest first."""
     from services.alerts import list_events
 
-    events = list_events(session_factory=open_store(), as_of=_as_of_option(as_of),
-                         include_acknowledged=not unacknowledged, limit=limit)  # fmt: skip
+    factory = open_store()
+    events = list_events(session_factory=factory, as_of=_as_of_option(as_of),
+                         include_acknowledged=not unacknowledged, limit=limit, viewer=cli_viewer(factory))  # fmt: skip
     for rec in events.to_dict("records"):
         mark = " " if rec["acknowledged_at"] is None else "x"
         out.print(f"[{mark}] {rec['id']:>6}  {rec['as_of']:%Y-%m-%d}  {rec['rule']}: {rec['reason']}",
@@ -256,7 +291,8 @@ def alerts_rules() -> None:
     """Print the alert rules and their rule types."""
     from services.alerts import RULE_TYPES, list_rules
 
-    for r in list_rules(session_factory=open_store()):
+    factory = open_store()
+    for r in list_rules(session_factory=factory, viewer=cli_viewer(factory)):
         state = "on " if r.enabled else "off"
         out.print(f"{r.id:>4} [{state}] {r.name}: {r.description} ({r.scope_label})", markup=False, highlight=False)
     err.print("Rule types: " + ", ".join(RULE_TYPES))
@@ -280,8 +316,10 @@ def alerts_add_rule(
         if not sep or not key.strip():
             raise WorkbenchError(f"--param must be name=value, not {item[:40]!r}")
         params[key.strip()] = value.strip()
-    rule = create_rule(name, rule_type, params, session_factory=open_store(), user=get_settings().user,
-                       scope_type=scope, scope_value=scope_value)  # fmt: skip
+    factory = open_store()
+    viewer = cli_viewer(factory)  # a watchlist this user may not see is "no such watchlist"
+    rule = create_rule(name, rule_type, params, session_factory=factory, user=viewer.user,
+                       scope_type=scope, scope_value=scope_value, viewer=viewer)  # fmt: skip
     out.print(f"Rule {rule.id} {rule.name}: {rule.description} ({rule.scope_label})", markup=False, highlight=False)
 
 
@@ -290,7 +328,9 @@ def alerts_add_defaults() -> None:
     """Add the standard rules (price move, 52-week high/low, volume, maturities, deals, documents)."""
     from services.alerts import install_default_rules
 
-    created = install_default_rules(session_factory=open_store(), user=get_settings().user)
+    factory = open_store()
+    viewer = cli_viewer(factory)
+    created = install_default_rules(session_factory=factory, user=viewer.user, viewer=viewer)
     out.print(f"{created} rule(s) added")
 
 
@@ -299,7 +339,8 @@ def alerts_ack(event_ids: list[int] = typer.Argument(..., help="Ids of the event
     """Acknowledge alert events."""
     from services.alerts import acknowledge_events
 
-    done = acknowledge_events(event_ids, session_factory=open_store(), user=get_settings().user)
+    factory = open_store()
+    done = acknowledge_events(event_ids, session_factory=factory, user=cli_user(), viewer=cli_viewer(factory))
     out.print(f"{done} event(s) acknowledged")
 
 
@@ -356,6 +397,7 @@ def ingest(
     company: str | None = typer.Option(None, "--company", help="Ticker or key of the company the documents are about."),
     doc_type: str = typer.Option("other", "--type", help="transcript, 10-K, 10-Q, 8-K, research, press_release or other."),
     doc_date: str | None = typer.Option(None, "--date", help="Document date YYYY-MM-DD."),
+    team: str | None = typer.Option(None, "--team", help="Store them private-side for this deal team (yours)."),
 ) -> None:
     """Store documents (files or folders) for summaries and Q&A; bad files are reported and skipped."""
     import datetime as dt
@@ -370,8 +412,8 @@ def ingest(
     factory = open_store()
     with progress_bar("Ingesting documents") as progress:
         report = ingest_paths(paths, session_factory=factory, limits=IngestLimits.from_settings(cfg),
-                              user=cfg.user, company=company, doc_type=doc_type, doc_date=day,
-                              progress=progress)
+                              user=cli_user(), company=company, doc_type=doc_type, doc_date=day,
+                              progress=progress, viewer=cli_viewer(factory), team=team)
     for name, message in report.failed:
         err.print(f"[red]skipped[/red] {message}", highlight=False)
     mb = report.bytes_read / 1e6
@@ -383,7 +425,10 @@ def ingest(
 
 # --- precedents ---
 @app.command()
-def index() -> None:
+def index(
+    companies: bool = typer.Option(False, "--companies", help="Also embed new or changed company descriptions "
+                                   "(peer proposals for trading comparables)."),
+) -> None:
     """Embed new or changed deals and build or update the precedents vector index."""
     from workbench.embeddings import build_embedder
     from services.precedents import engine_from_settings
@@ -391,6 +436,13 @@ def index() -> None:
     cfg = get_settings()
     factory = open_store()
     embedder = build_embedder(cfg)
+    if companies:
+        from services.company_embeddings import embed_companies
+
+        with progress_bar("Embedding companies") as progress:
+            done = embed_companies(session_factory=factory, embedder=embedder, progress=progress)
+        out.print(f"Embedded {done.embedded:,} new or changed companies ({done.unchanged:,} unchanged) in "
+                  f"{done.elapsed_s:.1f} s ({embedder.name})", markup=False)  # fmt: skip
     engine = engine_from_settings(cfg)
     with progress_bar("Indexing deals") as progress:
         status = engine.refresh(session_factory=factory, embedder=embedder, progress=progress)
@@ -400,6 +452,8 @@ def index() -> None:
                   f"{emb.elapsed_s:.1f} s" + (f", {emb.deals_per_s:.0f} deals/s" if emb.embedded else ""))  # fmt: skip
     out.print(f"Vector index {status.index.action}: {status.index.count:,} deals, {status.index.kind} "
               f"({embedder.name}), in {cfg.data_dir / 'index'}", markup=False)  # fmt: skip
+    if status.index.note:
+        err.print(status.index.note, markup=False, highlight=False)
 
 
 @app.command()
@@ -444,8 +498,11 @@ def precedents(
     embedder = build_embedder(cfg)  # loaded once for every query of the call
     engine = engine_from_settings(cfg)
     with progress_bar("Indexing deals") as progress:
-        engine.refresh(session_factory=factory, embedder=embedder, progress=progress)
-    results = search_batch(queries, session_factory=factory, embedder=embedder, engine=engine)
+        status = engine.refresh(session_factory=factory, embedder=embedder, progress=progress)
+    if status.index.note:
+        err.print(status.index.note, markup=False, highlight=False)
+    results = search_batch(queries, session_factory=factory, embedder=embedder, engine=engine,
+                           viewer=cli_viewer(factory))
     if batch is not None or as_json:
         for result in results:
             sys.stdout.write(result_json_line(result) + "\n")
@@ -455,12 +512,275 @@ def precedents(
         date = "" if rec["announced_date"] != rec["announced_date"] else f"{rec['announced_date']:%Y-%m-%d}"
         parts = " ".join(f"{p[:4]} {rec[f'part_{p}'] * 100:4.1f}" for p in ("text", "keywords", "sector", "size",
                                                                             "recency"))  # fmt: skip
-        out.print(f"{rec['rank']:>3} {rec['match_pct']:5.1f}  {rec['name'][:70]}  [{rec['key']}] {date}  ({parts})",
+        flag = "  RESTRICTED" if rec.get("restricted") else ""
+        out.print(f"{rec['rank']:>3} {rec['match_pct']:5.1f}  {rec['name'][:70]}  [{rec['key']}] {date}  ({parts}){flag}",
                   markup=False, highlight=False)  # fmt: skip
         if rec["matched_words"]:
             out.print(f"      matched: {', '.join(rec['matched_words'][:12])}", markup=False, highlight=False)
     err.print(f"{len(result.hits)} of {result.matched:,} deals passing the filters ({result.universe:,} in store); "
               f"{result.index_kind} index")  # fmt: skip
+
+
+# --- deploy ---
+@app.command("migrate")
+def migrate_command(
+    check: bool = typer.Option(False, "--check", help="Change nothing: exit 1 unless the schema is the newest."),
+    wait: int = typer.Option(0, "--wait", help="With --check: wait up to this many seconds for another "
+                             "process (a migration job) to bring the schema up to date."),
+) -> None:
+    """Apply the schema migrations only (no demo data): the separate step of a team deployment."""
+    import time
+
+    from workbench.db import current_revision, ensure_schema_current, head_revision
+
+    engine = make_engine(get_settings().resolved_database_url)
+    url = engine.url.render_as_string(hide_password=True)
+    deadline = time.monotonic() + max(wait, 0)
+    while True:
+        check_connection(engine)
+        before = current_revision(engine)
+        if not check:
+            migrate(engine)
+            after = current_revision(engine)
+            change = "already newest" if before == after else f"migrated from {before or 'an empty store'}"
+            out.print(f"Schema at revision {after} ({change}) on {url}", markup=False)
+            return
+        try:
+            ensure_schema_current(engine)
+        except WorkbenchError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(min(5.0, max(deadline - time.monotonic(), 0.1)))
+            continue
+        out.print(f"Schema at revision {head_revision(engine)}, the newest, on {url}", markup=False)
+        return
+
+
+# --- team use: users, deal teams, private-side marking, restricted list, audit trail ---
+users_app = typer.Typer(help="Users and their roles (analyst, banker, compliance, admin).", no_args_is_help=True)
+teams_app = typer.Typer(help="Deal teams: who works behind each information barrier.", no_args_is_help=True)
+restricted_app = typer.Typer(help="The restricted list: companies flagged in screens, precedents and exports.",
+                             no_args_is_help=True)  # fmt: skip
+audit_app = typer.Typer(help="Search and export the audit trail (compliance).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+app.add_typer(restricted_app, name="restricted")
+app.add_typer(audit_app, name="audit")
+
+
+@users_app.command("add")
+def users_add(
+    name: str = typer.Argument(..., help="The user's name as the sign-on gives it (e.g. their email)."),
+    role: str = typer.Option("analyst", "--role", help="analyst, banker, compliance or admin."),
+    display_name: str | None = typer.Option(None, "--display-name", help="Full name, for display."),
+) -> None:
+    """Add a user with a role (admin)."""
+    from services.barriers import add_user
+
+    factory = open_store()
+    add_user(name, role, session_factory=factory, viewer=cli_viewer(factory), display_name=display_name)
+    out.print(f"{name}: {role}", markup=False)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    name: str = typer.Argument(..., help="The user."),
+    role: str = typer.Argument(..., help="analyst, banker, compliance or admin."),
+    active: bool | None = typer.Option(None, "--active/--deactivate", help="Reactivate or deactivate the account."),
+) -> None:
+    """Change a user's role, or deactivate them (admin)."""
+    from services.barriers import set_role
+
+    factory = open_store()
+    set_role(name, role, session_factory=factory, viewer=cli_viewer(factory), active=active)
+    out.print(f"{name}: {role}" + ("" if active is None else (" (active)" if active else " (deactivated)")),
+              markup=False)  # fmt: skip
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users with their roles and teams (admin, compliance)."""
+    from services.barriers import list_users
+
+    factory = open_store()
+    for u in list_users(session_factory=factory, viewer=cli_viewer(factory)):
+        state = "" if u.active else "  (deactivated)"
+        out.print(f"{u.name:<30} {u.role:<11} {', '.join(u.teams)}{state}", markup=False, highlight=False)
+
+
+@teams_app.command("create")
+def teams_create(
+    name: str = typer.Argument(..., help="Team (mandate) name, e.g. 'Project Falcon'."),
+    description: str | None = typer.Option(None, "--description", help="What the team works on."),
+) -> None:
+    """Create a deal team (banker, compliance, admin; a banker joins the team they create)."""
+    from services.barriers import create_team
+
+    factory = open_store()
+    team = create_team(name, session_factory=factory, viewer=cli_viewer(factory), description=description)
+    out.print(f"team {team.name} created" + (f"; members: {', '.join(team.members)}" if team.members else ""),
+              markup=False)  # fmt: skip
+
+
+@teams_app.command("add-member")
+def teams_add_member(team: str = typer.Argument(..., help="Team name."),
+                     user: str = typer.Argument(..., help="User to put behind the barrier.")) -> None:  # fmt: skip
+    """Put a user on a deal team (admin, compliance, or a banker on the team)."""
+    from services.barriers import add_member
+
+    factory = open_store()
+    added = add_member(team, user, session_factory=factory, viewer=cli_viewer(factory))
+    out.print(f"{user} {'added to' if added else 'was already on'} {team}", markup=False)
+
+
+@teams_app.command("remove-member")
+def teams_remove_member(team: str = typer.Argument(..., help="Team name."),
+                        user: str = typer.Argument(..., help="User to take off the team.")) -> None:  # fmt: skip
+    """Take a user off a deal team (admin, compliance, or a banker on the team)."""
+    from services.barriers import remove_member
+
+    factory = open_store()
+    removed = remove_member(team, user, session_factory=factory, viewer=cli_viewer(factory))
+    out.print(f"{user} {'removed from' if removed else 'was not on'} {team}", markup=False)
+
+
+@teams_app.command("list")
+def teams_list() -> None:
+    """List the deal teams you may know of, with members and private-side counts."""
+    from services.barriers import list_teams
+
+    factory = open_store()
+    for t in list_teams(session_factory=factory, viewer=cli_viewer(factory)):
+        out.print(f"{t.name:<30} deals {t.deals:>4}  documents {t.documents:>4}  watchlists {t.watchlists:>3}  "
+                  f"members: {', '.join(t.members) or '-'}", markup=False, highlight=False)  # fmt: skip
+
+
+@app.command("private")
+def private(
+    kind: str = typer.Argument(..., help="deal, document or watchlist."),
+    ref: str = typer.Argument(..., help="Deal or document key, watchlist name, or id."),
+    team: str | None = typer.Option(None, "--team", help="Make it private-side for this deal team."),
+    public: bool = typer.Option(False, "--public", help="Lift the barrier: make it visible to everyone."),
+) -> None:
+    """Mark a deal, document or watchlist private-side for a deal team, or public again."""
+    from services.barriers import set_private
+
+    if bool(team) == public:
+        raise WorkbenchError("give exactly one of --team NAME or --public")
+    factory = open_store()
+    out.print(set_private(kind, ref, None if public else team, session_factory=factory, viewer=cli_viewer(factory)),
+              markup=False, highlight=False)  # fmt: skip
+
+
+@restricted_app.command("add")
+def restricted_add(
+    company: str = typer.Argument(..., help="Ticker or key of the company."),
+    reason: str | None = typer.Option(None, "--reason", help="Why it is restricted."),
+) -> None:
+    """Put a company on the restricted list (compliance)."""
+    from services.barriers import add_restricted
+
+    factory = open_store()
+    added = add_restricted(company, session_factory=factory, viewer=cli_viewer(factory), reason=reason)
+    out.print(f"{company} {'added to' if added else 'was already on'} the restricted list", markup=False)
+
+
+@restricted_app.command("remove")
+def restricted_remove(company: str = typer.Argument(..., help="Ticker or key of the company.")) -> None:
+    """Take a company off the restricted list (compliance)."""
+    from services.barriers import remove_restricted
+
+    factory = open_store()
+    removed = remove_restricted(company, session_factory=factory, viewer=cli_viewer(factory))
+    out.print(f"{company} {'removed from' if removed else 'was not on'} the restricted list", markup=False)
+
+
+@restricted_app.command("list")
+def restricted_list() -> None:
+    """Print the restricted list."""
+    from services.barriers import list_restricted
+
+    rows = list_restricted(session_factory=open_store())
+    for r in rows:
+        out.print(f"{r.ticker or '-':<8} {r.name[:50]:<50} {r.reason or ''}", markup=False, highlight=False)
+    err.print(f"{len(rows)} restricted compan{'y' if len(rows) == 1 else 'ies'}")
+
+
+@audit_app.command("search")
+def audit_search(
+    user: str | None = typer.Option(None, "--by", help="Only what this user did."),
+    action: list[str] = typer.Option([], "--action", help="Only this action, e.g. export (repeatable)."),
+    date_from: str | None = typer.Option(None, "--from", help="From this date YYYY-MM-DD."),
+    date_to: str | None = typer.Option(None, "--to", help="To this date YYYY-MM-DD (inclusive)."),
+    text: str | None = typer.Option(None, "--text", help="Text in the object, file name, hash or details."),
+    limit: int = typer.Option(100, "--limit", help="At most this many rows, newest first."),
+    out_file: Path | None = typer.Option(None, "--out", help="Export every matching row to this .csv or .xlsx."),
+) -> None:
+    """Search the audit trail, or export what matches (compliance; the export is audited too)."""
+    import datetime as dt
+
+    from services.audit_trail import AuditQuery, export_audit, search_audit
+
+    try:
+        start = dt.date.fromisoformat(date_from) if date_from else None
+        end = dt.date.fromisoformat(date_to) if date_to else None
+    except ValueError:
+        raise WorkbenchError("--from and --to are dates YYYY-MM-DD") from None
+    query = AuditQuery(user=user, actions=tuple(action), date_from=start, date_to=end, text=text)
+    factory = open_store()
+    viewer = cli_viewer(factory)
+    if out_file is not None:
+        fmt = out_file.suffix.lower().lstrip(".")
+        _, data = export_audit(query, fmt, session_factory=factory, viewer=viewer)
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_bytes(data)
+        err.print(f"Wrote {out_file}")
+        return
+    frame, total = search_audit(query, session_factory=factory, viewer=viewer, limit=limit)
+    for rec in frame.to_dict("records"):
+        out.print(f"{rec['at']:%Y-%m-%d %H:%M:%S}  {rec['user']:<20} {rec['action']:<18} {rec['object_type'] or '':<14}"
+                  f" {rec['object_ref'] or ''}  rows={rec['row_count'] if rec['row_count'] is not None else '-'}"
+                  f"{'  sha256=' + rec['file_sha256'][:12] if rec['file_sha256'] else ''}",
+                  markup=False, highlight=False)  # fmt: skip
+    err.print(f"{len(frame)} of {total:,} matching audit rows")
+
+
+# --- pitch ---
+@app.command()
+def pitch(
+    company: str = typer.Argument(..., help="Ticker or key of the company."),
+    situation: str = typer.Option(..., "--situation", help="ecm, dcm or ma."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder to write the .xlsx workbook and the .pptx deck to."),
+    as_of: str | None = typer.Option(None, "--as-of", help="As-of date YYYY-MM-DD (default: the newest prices)."),
+) -> None:
+    """Build a pitch pack (Excel workbook and PowerPoint deck) for a company and a situation."""
+    import datetime as dt
+
+    from services.pitch import build_pitch_pack, parse_situation
+    from services.precedents import engine_from_settings
+    from workbench.embeddings import build_embedder
+
+    parse_situation(situation)  # a bad situation fails before the store is opened or the model loaded
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise WorkbenchError(f"--as-of must be a date YYYY-MM-DD, not {as_of!r}") from None
+    cfg = get_settings()
+    factory = open_store()
+    viewer = cli_viewer(factory)
+    embedder = build_embedder(cfg)
+    engine = engine_from_settings(cfg)
+    with progress_bar("Building the pitch pack") as progress:
+        engine.refresh(session_factory=factory, embedder=embedder, progress=lambda f, m: progress(0.3 * f, m))
+        pack = build_pitch_pack(company, situation, session_factory=factory, embedder=embedder, engine=engine,
+                                user=viewer.user, viewer=viewer, out_dir=out_dir, as_of=day, browser=cfg.browser_path,
+                                progress=lambda f, m: progress(0.3 + 0.7 * f, m))  # fmt: skip
+    for path, f in zip(pack.paths, (pack.workbook, pack.deck)):
+        out.print(f"Wrote {path} (sha256 {f.sha256[:12]})", markup=False, highlight=False, soft_wrap=True)
+    for name, role in pack.restricted:
+        err.print(f"[bold red]restricted list:[/bold red] {name} ({role}) is on the restricted list")
+    err.print(f"{pack.company_name}, {pack.situation.label}: {len(pack.content.comps.peers)} peers, "
+              f"{len(pack.content.precedents)} precedents, in {pack.timings_ms['total'] / 1000:.1f} s", markup=False)  # fmt: skip
 
 
 def main() -> None:
@@ -471,6 +791,12 @@ def main() -> None:
         app()
     except (WorkbenchError, StoreUnavailable) as exc:
         err.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+    except DBAPIError as exc:
+        if not is_store_unreachable(exc):
+            raise
+        # The database went away mid-command: whatever was committed before stays.
+        err.print(f"[red]error:[/red] {unreachable_message(get_settings().resolved_database_url)}", markup=False)
         sys.exit(1)
 
 

@@ -86,10 +86,64 @@ class Settings(BaseSettings):
         description="Name of the environment variable holding the endpoint's API key, if any.",
     )
 
+    migrate_on_start: bool = Field(
+        default=True,
+        description="Apply pending schema migrations when the app or a command opens the store. "
+        "A team that runs `workbench migrate` as a separate step sets false: a store whose schema "
+        "is behind is then refused with a message saying so.",
+    )
+    browser_path: Path | None = Field(
+        default=None,
+        description="Chromium or Chrome that renders chart images for pitch packs; default "
+        "BROWSER_PATH, else /usr/bin/chromium, else the first Chromium/Chrome on PATH. Never downloaded.",
+    )
+
+    # --- identity: who is signed in (README "Team use") ---
+    auth: str = Field(
+        default="local",
+        description="How the app knows its user: `local` (one user, WORKBENCH_USER), `proxy` (a header "
+        "set by the bank's single sign-on reverse proxy; needs WORKBENCH_BEHIND_PROXY=true) or `oidc` "
+        "(Streamlit's login, configured under [auth] in .streamlit/secrets.toml).",
+    )
+    behind_proxy: bool = Field(
+        default=False,
+        description="The app is reachable only through a reverse proxy that sets the user header; "
+        "without it the header is never trusted.",
+    )
+    trusted_user_header: str = Field(
+        default="X-Forwarded-User",
+        description="Header carrying the signed-in user's name in proxy mode.",
+    )
+    default_role: str = Field(
+        default="analyst",
+        description="Role of a signed-in user who is not in the users table (analyst, banker, compliance, admin).",
+    )
+    local_role: str = Field(
+        default="admin",
+        description="Role of the local user (local mode, and the command line without --user) when "
+        "not in the users table.",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @field_validator("auth")
+    @classmethod
+    def _auth_mode(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("local", "proxy", "oidc"):
+            raise ValueError("WORKBENCH_AUTH must be local, proxy or oidc")
+        return value
+
+    @field_validator("default_role", "local_role")
+    @classmethod
+    def _known_role(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("analyst", "banker", "compliance", "admin"):
+            raise ValueError("a role is one of analyst, banker, compliance, admin")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -51,12 +51,23 @@ class Column:
     header: str
     kind: Kind = "text"
     width: float | None = None
+    # A frame column holding each row's kind, for tables that list mixed measures ($m, x, %).
+    kind_by: str | None = None
 
 
 def safe_text(value: str) -> str:
     """Text a spreadsheet shows as text, never runs as a formula."""
     value = value.translate(_ILLEGAL)
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A frame as UTF-8 CSV whose text a spreadsheet opens as text, never runs as a formula."""
+    safe = frame.copy()
+    for name in safe.columns:
+        if safe[name].dtype == object or pd.api.types.is_string_dtype(safe[name]):
+            safe[name] = safe[name].map(lambda v: safe_text(v) if isinstance(v, str) else v)
+    return safe.to_csv(index=False).encode("utf-8")
 
 
 def cell_value(value: Any, kind: Kind = "text") -> Any:
@@ -126,14 +137,18 @@ class BankerWorkbook:
             cell.font, cell.fill = HEADER_FONT, HEADER_FILL
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         widths = [len(c.header) + 2 for c in columns]
-        data = frame[[c.field for c in columns]].itertuples(index=False, name=None) if len(frame) else []
+        kind_fields = [c.kind_by for c in columns if c.kind_by]
+        fields = [c.field for c in columns] + kind_fields
+        data = frame[fields].itertuples(index=False, name=None) if len(frame) else []
         for i, values in enumerate(data, start=header_row + 1):
+            row_kinds = iter(values[len(columns):])
             for j, (col, value) in enumerate(zip(columns, values), start=1):
-                cell = _set(ws, i, j, value, col.kind)
-                if col.kind != "text":
-                    cell.number_format = FORMATS[col.kind]
+                cell_kind: Kind = (next(row_kinds) or "number") if col.kind_by else col.kind
+                cell = _set(ws, i, j, value, cell_kind)
+                if cell_kind != "text":
+                    cell.number_format = FORMATS[cell_kind]
                 if i - header_row <= 200:  # widths from a sample: enough, and fast on big tables
-                    widths[j - 1] = max(widths[j - 1], _display_len(cell.value, col.kind))
+                    widths[j - 1] = max(widths[j - 1], _display_len(cell.value, cell_kind))
         last_row = header_row + max(len(frame), 0)
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{max(last_row, header_row)}"

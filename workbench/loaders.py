@@ -7,6 +7,7 @@ that says what to do, before anything is stored.
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 from dataclasses import dataclass
@@ -38,19 +39,45 @@ def _title_from_name(name: str) -> str:
     return Path(name).stem.replace("_", " ").strip() or name
 
 
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))  # fmt: skip
+
+
+def decode_unicode_bom(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) of UTF-16 or UTF-32 text that starts with its byte-order mark, else None.
+
+    Windows "Unicode text" exports are UTF-16: read byte by byte they look binary (NULs) or,
+    worse, like Western text with a NUL between letters."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def decode_text(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252, the usual fallback of exported text."""
+    """UTF-8 (with or without BOM), UTF-16/32 with a BOM, else Windows-1252, the usual fallback of exported text."""
+    marked = decode_unicode_bom(data)
+    if marked is not None:
+        return marked[0]
     if b"\x00" in data[:4096]:
         raise DocumentError(f"{name}: this looks like a binary file, not text.")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        # cp1252 leaves five bytes undefined; latin-1 maps every byte
-        return data.decode("latin-1")
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            # cp1252 leaves five bytes undefined; latin-1 maps every byte
+            text = data.decode("latin-1")
+    sample = text[:4096]
+    # Any byte decodes as Windows-1252, so binary data "decodes" too; it shows as control characters.
+    if sum(ch < " " and ch not in "\t\n\r\f\v" for ch in sample) > len(sample) * 0.02:
+        raise DocumentError(f"{name}: this looks like a binary file, not text.")
+    return text
 
 
 class _HTMLText(HTMLParser):
@@ -127,6 +154,8 @@ def _pdf_text(data: bytes, name: str, max_pages: int) -> tuple[str, int]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
         raise DocumentError(f"{name}: the PDF is damaged or not a PDF ({exc.__class__.__name__}: {exc}).") from exc
+    except Exception as exc:  # pypdf raises many more types on broken files (loops, limits, bad streams)
+        raise DocumentError(f"{name}: the PDF could not be read ({exc.__class__.__name__}).") from exc
     text = "\n\n".join(texts)
     letters = sum(ch.isalpha() for ch in text)
     if pages == 0 or letters < MIN_LETTERS_PER_PAGE * pages:
@@ -169,6 +198,9 @@ def load_bytes(data: bytes, name: str, *, max_bytes: int, max_pages: int) -> Loa
     if size == 0:
         raise DocumentError(f"{name}: the file is empty.")
     suffix = Path(name).suffix.lower()
+    if suffix in (".txt", ".md", ".html", ".htm", "") and data.startswith((b"%PDF-", b"PK\x03\x04")):
+        # The content decides, not the name: a PDF or Word file saved as .txt is read as what it is.
+        suffix = ".pdf" if data.startswith(b"%PDF-") else ".docx"
     title: str | None = None
     pages: int | None = None
     if suffix in (".txt", ".md", ""):
@@ -204,7 +236,12 @@ def load_path(path: Path, *, max_bytes: int, max_pages: int) -> LoadedText:
 
 
 def load_pasted(text: str, *, title: str, max_bytes: int) -> LoadedText:
-    size = len(text.encode("utf-8"))
+    text = (text or "").replace("\x00", "")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # lone surrogates: a browser can send them, nothing can store them
+        raise DocumentError("Pasted text holds characters that are not valid Unicode; copy it from the "
+                            "source again.") from None
     if size > max_bytes:
         raise DocumentError(f"Pasted text: {size / 1e6:.1f} MB is more than the limit of {max_bytes / 1e6:.0f} MB.")
     if not re.search(r"[A-Za-z0-9]", text or ""):

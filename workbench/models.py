@@ -156,6 +156,10 @@ class Deal(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     categories: Mapped[list[Any] | None] = mapped_column(JSON)
     source: Mapped[str | None] = mapped_column(String(200))
+    # private-side when set: visible only to this deal team and compliance
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal_teams.id", ondelete="RESTRICT"), index=True
+    )
 
     parties: Mapped[list[DealParty]] = relationship(
         back_populates="deal", cascade="all, delete-orphan"
@@ -192,6 +196,10 @@ class Document(TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     char_count: Mapped[int] = mapped_column(Integer, default=0)
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # private-side when set: visible only to this deal team and compliance
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal_teams.id", ondelete="RESTRICT"), index=True
+    )
 
 
 class Price(Base):
@@ -217,6 +225,10 @@ class Watchlist(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     owner: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
+    # private-side when set: visible only to this deal team and compliance
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deal_teams.id", ondelete="RESTRICT"), index=True
+    )
 
     items: Mapped[list[WatchlistItem]] = relationship(
         back_populates="watchlist", cascade="all, delete-orphan"
@@ -336,3 +348,99 @@ class DealEmbedding(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_now, server_default=func.now()
     )
+
+
+# --- identity and information barriers -------------------------------------------------
+# A row with a team_id (deals, documents, watchlists) is private-side: only members of that
+# deal team, and compliance, may see it. NULL team_id is public. Teams cannot be deleted
+# while they still hold private rows (RESTRICT): deleting one must never make rows public.
+
+
+class User(TimestampMixin, Base):
+    """A known user and their role; anyone else signs in with the default role."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="analyst")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DealTeam(TimestampMixin, Base):
+    """A deal team working a private-side mandate behind an information barrier."""
+
+    __tablename__ = "deal_teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (UniqueConstraint("team_id", "user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("deal_teams.id", ondelete="CASCADE"), index=True)
+    user: Mapped[str] = mapped_column(String(120), index=True)
+    added_by: Mapped[str | None] = mapped_column(String(120))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class RestrictedCompany(Base):
+    """The restricted list: companies under a barrier, flagged wherever they appear."""
+
+    __tablename__ = "restricted_list"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[str | None] = mapped_column(String(120))
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+# --- pitch preparation -----------------------------------------------------------------
+
+
+class CompanyEmbedding(Base):
+    """A company description's sentence vector for one model; re-embedded only when its text changes."""
+
+    __tablename__ = "company_embeddings"
+    __table_args__ = (UniqueConstraint("company_id", "model_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    model_name: Mapped[str] = mapped_column(String(200))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    dimension: Mapped[int] = mapped_column(Integer)
+    # float32 little-endian bytes, as for deals
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, server_default=func.now()
+    )
+
+
+class PeerSet(Base):
+    """A company's saved trading comparables: the peers, why each is there, who saved them."""
+
+    __tablename__ = "peer_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    # [{"company_id", "key", "reason", "origin": "proposed" | "added"}, ...] in display order
+    peers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    saved_by: Mapped[str] = mapped_column(String(120))
+    saved_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+# Peer proposals read a sector's companies within a market-cap band: one index range scan.
+Index("ix_companies_sector_market_cap", Company.sector, Company.market_cap_usd_m)

@@ -10,10 +10,12 @@ import threading
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.config import Settings, get_settings
-from workbench.db import check_connection, make_engine, make_session_factory, migrate, store_is_empty
+from workbench.db import (check_connection, is_store_unreachable, make_engine, make_session_factory,
+                          prepare_schema, store_is_empty, unreachable_message)
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,8 @@ log = logging.getLogger(__name__)
 def _engine(url: str) -> Engine:
     engine = make_engine(url)
     check_connection(engine)
-    migrate(engine)
+    # Not cached when this raises: the next rerun tries again (database back, migration done).
+    prepare_schema(engine, migrate_on_start=get_settings().migrate_on_start)
     return engine
 
 
@@ -43,8 +46,55 @@ def session_factory() -> sessionmaker[Session]:
     return _session_factory(get_settings().resolved_database_url)
 
 
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _oidc_claims() -> dict[str, object] | None:
+    if not _oidc_configured():
+        return None
+    return {"is_logged_in": bool(st.user.is_logged_in), **{k: v for k, v in st.user.to_dict().items()}}
+
+
+def current_viewer():  # -> workbench.access.Viewer
+    """The signed-in user with their role and deal teams, resolved on every run of a page.
+
+    Stops the page with a clear message when no trustworthy identity came with the request:
+    behind the proxy a missing header never falls back to the local user.
+    """
+    from workbench.access import AccessDenied, NotSignedIn, identity_from_request, load_viewer
+
+    cfg = get_settings()
+    try:
+        name = identity_from_request(cfg, dict(st.context.headers) if cfg.auth == "proxy" else None,
+                                     _oidc_claims() if cfg.auth == "oidc" else None)  # fmt: skip
+        role = cfg.local_role if cfg.auth == "local" else cfg.default_role
+        with session_factory()() as session:
+            return load_viewer(session, name, default_role=role)
+    except NotSignedIn as exc:
+        st.error(str(exc))
+        if cfg.auth == "oidc" and _oidc_configured():
+            st.button("Sign in", on_click=st.login, type="primary")
+        elif cfg.auth == "oidc":
+            st.info("WORKBENCH_AUTH is oidc but .streamlit/secrets.toml has no [auth] section.")
+        st.stop()
+    except AccessDenied as exc:
+        st.error(str(exc))
+        st.stop()
+    except DBAPIError as exc:  # every page asks for its viewer first: the database went away
+        if not is_store_unreachable(exc):
+            raise
+        show_store_unreachable(exc)
+        st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
 def current_user() -> str:
-    return get_settings().user
+    """The signed-in user's name, as the audit trail records it."""
+    return current_viewer().user
 
 
 @st.cache_resource(show_spinner=False)
@@ -81,8 +131,18 @@ def _seed_if_empty(factory: sessionmaker[Session], cfg: Settings) -> None:
 
 
 def show_error(exc: Exception) -> None:
+    if is_store_unreachable(exc):
+        show_store_unreachable(exc)
+        return
     log.exception("page error")
     st.error(f"{exc.__class__.__name__}: {exc}")
+
+
+def show_store_unreachable(exc: BaseException) -> None:
+    """The database went away mid-session: say so plainly; the next rerun reconnects."""
+    log.warning("store unreachable: %s", exc.__class__.__name__, exc_info=exc)
+    st.error(unreachable_message(get_settings().resolved_database_url), icon=":material/cloud_off:")
+    st.button("Retry", key="_store_retry")
 
 
 @st.cache_resource(show_spinner=False)

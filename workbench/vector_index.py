@@ -4,9 +4,11 @@ Vectors are L2-normalised, so inner product is cosine similarity. Below
 ``approximate_from`` vectors the index is exact (``IndexFlatIP``); above it, HNSW
 (``IndexHNSWFlat``). Both sit in an ``IndexIDMap2`` so that hits come back as deal ids
 and new deals are added without a rebuild. The manifest (JSON beside the index) says which
-model, how many vectors, when, from which state of the store, and which kind of index: a
-manifest that disagrees with the store marks the file stale, and a file that cannot be read
-is rebuilt (logged), never fatal.
+model, how many vectors, when, from which state of the store, which kind of index, and the
+CRC-32 of the index file: a manifest that disagrees with the store marks the file stale, and
+a file that is missing, cut short or overwritten is rebuilt from the store (logged, and said
+in the sync report), never fatal. Both files are written to a temporary name and renamed, so
+a process killed mid-save leaves the previous pair (or none), never half a file.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ import logging
 import os
 import re
 import threading
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from workbench.files import atomic_target, remove_stale_temporaries
+
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
+# 2: the manifest holds the index file's checksum.
+MANIFEST_VERSION = 2
 KIND_FLAT = "flat"
 KIND_HNSW = "hnsw"
 HNSW_M = 32
@@ -44,11 +50,23 @@ class IndexManifest:
     store_fingerprint: str
     kind: str
     version: int = MANIFEST_VERSION
+    checksum: str = ""  # CRC-32 of the index file, set when saved
 
     @classmethod
     def from_json(cls, text: str) -> IndexManifest:
         data = json.loads(text)
+        # An older manifest lacks newer fields: it loads, and its version asks for a rebuild.
+        data.setdefault("version", 0)
+        data.setdefault("checksum", "")
         return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def file_checksum(path: Path) -> str:
+    crc = 0
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 23), b""):
+            crc = zlib.crc32(chunk, crc)
+    return f"crc32:{crc:08x}"
 
 
 def _faiss(threads: int = 1):
@@ -239,36 +257,52 @@ class VectorIndex:
 
     # --- files ----------------------------------------------------------------------------
     def save(self, folder: Path) -> Path:
-        """Write the index, then its manifest, each atomically (a crash leaves the old pair)."""
+        """Write the index, then its manifest, each atomically (a crash leaves the old pair).
+
+        The manifest names the index file's checksum: an index renamed into place without its
+        manifest (a kill between the two renames) is seen as damaged and rebuilt.
+        """
         faiss = _faiss()
-        folder.mkdir(parents=True, exist_ok=True)
         index_path, manifest_path = index_paths(folder, self.manifest.model_name)
-        tmp_index = index_path.with_suffix(".faiss.tmp")
         with self._lock:
-            faiss.write_index(self._index, str(tmp_index))
-            os.replace(tmp_index, index_path)
-            tmp_manifest = manifest_path.with_suffix(".json.tmp")
-            tmp_manifest.write_text(json.dumps(asdict(self.manifest), indent=2), encoding="utf-8")
-            os.replace(tmp_manifest, manifest_path)
+            with atomic_target(index_path) as tmp_index:
+                faiss.write_index(self._index, str(tmp_index))
+                checksum = file_checksum(tmp_index)
+            manifest = IndexManifest(**{**asdict(self.manifest), "checksum": checksum})
+            with atomic_target(manifest_path) as tmp_manifest:
+                tmp_manifest.write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+            self.manifest = manifest
         return index_path
 
     @classmethod
     def load(cls, folder: Path, model_name: str) -> VectorIndex | None:
         """The saved index, or None when absent or unreadable (the caller rebuilds)."""
+        return cls.open(folder, model_name)[0]
+
+    @classmethod
+    def open(cls, folder: Path, model_name: str) -> tuple[VectorIndex | None, str]:
+        """The saved index and "", or None and why it cannot be used ("" when none was ever saved)."""
         index_path, manifest_path = index_paths(folder, model_name)
+        remove_stale_temporaries(folder)
+        if not index_path.exists() and not manifest_path.exists():
+            return None, ""
         if not index_path.exists() or not manifest_path.exists():
-            return None
+            missing = index_path if not index_path.exists() else manifest_path
+            return cls._unusable(index_path, f"{missing.name} is missing")
         try:
             manifest = IndexManifest.from_json(manifest_path.read_text(encoding="utf-8"))
             if manifest.version != MANIFEST_VERSION or manifest.model_name != model_name:
-                log.warning("vector index %s was built by another version or model: rebuilding", index_path)
-                return None
+                return cls._unusable(index_path, "it was built by another version or model")
+            if file_checksum(index_path) != manifest.checksum:
+                return cls._unusable(index_path, "the file is unreadable (damaged: its checksum does not match)")
             index = _faiss().read_index(str(index_path))
             if index.ntotal != manifest.count or index.d != manifest.dimension:
-                log.warning("vector index %s disagrees with its manifest: rebuilding", index_path)
-                return None
+                return cls._unusable(index_path, "it disagrees with its manifest")
         except Exception as exc:  # a truncated or foreign file raises many kinds of error
-            log.warning("vector index %s is unreadable (%s: %s): rebuilding", index_path,
-                        exc.__class__.__name__, exc)  # fmt: skip
-            return None
-        return cls(index, manifest)
+            return cls._unusable(index_path, f"it is unreadable ({exc.__class__.__name__}: {exc})")
+        return cls(index, manifest), ""
+
+    @staticmethod
+    def _unusable(index_path: Path, why: str) -> tuple[None, str]:
+        log.warning("vector index %s cannot be used, %s: rebuilding it from the store", index_path, why)
+        return None, why

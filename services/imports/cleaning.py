@@ -91,7 +91,8 @@ def parse_amount(text: str | None) -> Amount | None:
     if not m:
         raise CellError("not a number")
     sign, digits, exponent, suffix = m.groups()
-    value = float(digits) * (10 ** int(exponent) if exponent else 1)
+    # float() of the text, never 10 ** exponent: "1e999999999" would build a billion-digit integer.
+    value = float(f"{digits}e{exponent}" if exponent else digits)
     if sign == "-":
         value = -value
     if negative:
@@ -100,10 +101,10 @@ def parse_amount(text: str | None) -> Amount | None:
         multiplier = SUFFIXES.get(suffix.lower())
         if multiplier is None:
             raise CellError(f"unknown size suffix {suffix!r}")
-        return Amount(value * multiplier, absolute=True)
+        value *= multiplier
     if not math.isfinite(value):
         raise CellError("not a finite number")
-    return Amount(value, absolute=False)
+    return Amount(value, absolute=bool(suffix))
 
 
 def parse_float(text: str | None) -> float | None:
@@ -137,6 +138,8 @@ def parse_int(text: str | None) -> int | None:
         return None
     if value != int(value):
         raise CellError("not a whole number")
+    if abs(value) > 2**63 - 1:
+        raise CellError("too large for a whole number")
     return int(value)
 
 

@@ -6,14 +6,26 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.audit import file_sha256
 from workbench.config import get_settings
 from workbench.errors import WorkbenchError
+from workbench.loaders import decode_unicode_bom
+from workbench.user_input import clean_upload_name
 
 EXTENSIONS = (".csv", ".xlsx")
+# What a damaged XLSX raises while it is opened or its rows are read: a broken zip (bad
+# deflate data, an unknown compression method, a cut file), broken XML (SyntaxError is the
+# base of both ElementTree's and lxml's parse errors), parts missing or of the wrong type.
+XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, SyntaxError, KeyError, IndexError,
+               OSError, ValueError, TypeError, AttributeError)  # fmt: skip
+
+
+def _xlsx_damage(exc: Exception) -> str:
+    return "corrupt compressed data" if isinstance(exc, zlib.error) else exc.__class__.__name__
 # Tried in order: UTF-8 (a BOM is dropped), then the Windows and ISO Western code pages that
 # Excel "Save as CSV" produces. latin-1 decodes any byte, so it is the last resort.
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -79,12 +91,17 @@ def source_from_path(path: Path | str) -> ImportSource:
 
 
 def source_from_bytes(name: str, data: bytes) -> ImportSource:
+    """An uploaded file; its name is only a label, cut to its last path part."""
+    name = clean_upload_name(name)
     _check_name(name)
     _check_size(name, len(data))
     return ImportSource(name, data)
 
 
 def decode(data: bytes) -> tuple[str, str]:
+    marked = decode_unicode_bom(data)  # Excel's "Unicode text" is UTF-16 with a byte-order mark
+    if marked is not None:
+        return marked
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding), ("utf-8" if encoding == "utf-8-sig" else encoding)
@@ -194,13 +211,15 @@ def _read_xlsx(source: ImportSource) -> RawTable:
 
     try:
         workbook = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise WorkbenchError(f"{source.name}: not a readable XLSX workbook ({exc.__class__.__name__})") from None
+    except XLSX_ERRORS as exc:
+        raise WorkbenchError(f"{source.name}: not a readable XLSX workbook ({_xlsx_damage(exc)})") from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None:
             raise WorkbenchError(f"{source.name}: the workbook has no sheet")
         rows = [[_cell_text(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+    except XLSX_ERRORS as exc:  # the sheet's rows are read lazily: damage shows up here
+        raise WorkbenchError(f"{source.name}: the XLSX workbook is damaged ({_xlsx_damage(exc)})") from None
     finally:
         workbook.close()
     notes = []

@@ -183,6 +183,8 @@ def _company_record(row: int, v: dict[str, Any], where: _Where, errors: list[Row
         v["exchange"] = exchange
     if ticker and "ticker" not in v:
         v["ticker"] = ticker
+    if v.get("employees", 0) > 2**31 - 1:  # the column is a 32-bit integer on PostgreSQL
+        errors.append(RowError(row, where["employees"], where.value("employees"), "too large for employees"))
     for name, limit in (("exchange", 40), ("ticker", 32)):
         if name in v and len(v[name]) > limit:
             errors.append(RowError(row, where.get(name, where.get("exchange_ticker", name)), _shown(str(v[name])),

@@ -20,11 +20,16 @@ from services.imports.mapping import ColumnMapping, build_mapping, missing_requi
 from services.imports.reading import ImportSource, RawTable, read_table
 from services.imports.rows import ParsedRows, Record, RowError, parse_rows
 from workbench import audit
+from workbench.access import PUBLIC, Viewer
 from workbench.config import get_settings
 from workbench.errors import WorkbenchError
+from workbench.files import write_atomically
 from workbench.models import Company, Deal, DealParty, Document, Price
 from workbench.progress import ProgressCallback, no_progress
+from workbench.user_input import clean_upload_name
 
+# Says neither what the hidden row holds nor whose it is: only that this key cannot be written.
+HIDDEN_KEY = "key is in use by a record you cannot modify"
 ERRORS_KEPT = 1000  # in the preview; the rejected-rows file has all of them
 ERRORS_IN_MESSAGE = 20
 SAMPLE_ROWS = 20
@@ -119,6 +124,7 @@ class _Prepared:
     mapping: ColumnMapping
     company_ids: dict[str, int]  # lowered company ref -> id (prices, documents)
     existing: dict[Any, Any]  # natural key -> primary key of rows already stored
+    viewer: Viewer = PUBLIC  # whose barriers decided which stored rows the file may update
 
 
 PreparedImport = _Prepared
@@ -158,25 +164,36 @@ def _resolve_companies(session: Session, refs: Iterable[str]) -> tuple[dict[str,
 _KEYED = {"companies": Company, "deals": Deal, "documents": Document}
 
 
-def _existing(session: Session, kind: str, records: list[Record], company_ids: dict[str, int]) -> dict[Any, Any]:
+def _existing(session: Session, kind: str, records: list[Record], company_ids: dict[str, int],
+              viewer: Viewer) -> tuple[dict[Any, Any], set[str]]:  # fmt: skip
+    """Stored rows the file's keys match (natural key -> primary key), and the matched keys
+    held by private-side rows the viewer may not see (left out of the first)."""
     if kind in _KEYED:
         # Keys match whatever their case, as duplicates within a file do: "abc" updates the
         # stored "ABC" instead of adding a second company. The exact, upper and lower forms
         # use the key's index (lower(key) would scan the table once per chunk).
         model = _KEYED[kind]
+        team = getattr(model, "team_id", None)
         found: dict[Any, Any] = {}
+        hidden: set[str] = set()
         for chunk in _chunks([r.key for r in records]):
             variants = sorted({v for k in chunk for v in (k, k.upper(), k.lower())})
-            for key, pk in session.execute(select(model.key, model.id).where(model.key.in_(variants))):
-                found.setdefault(key.lower(), pk)
-        return found
+            columns = (model.key, model.id, team) if team is not None else (model.key, model.id)
+            for key, pk, *team_id in session.execute(select(*columns).where(model.key.in_(variants))):
+                if team_id and not viewer.may_see_team(team_id[0]):
+                    hidden.add(key.lower())
+                else:
+                    found.setdefault(key.lower(), pk)
+        for key in hidden:  # another case of the same key is visible: still not this file's to write
+            found.pop(key, None)
+        return found, hidden
     ids = sorted({company_ids[r.company_ref.lower()] for r in records if r.company_ref
                   and r.company_ref.lower() in company_ids})  # fmt: skip
     pairs: dict[Any, Any] = {}
     for chunk in _chunks(ids):
         for cid, date in session.execute(select(Price.company_id, Price.date).where(Price.company_id.in_(chunk))):
             pairs[(cid, date)] = True
-    return pairs
+    return pairs, set()
 
 
 def _record_pk(kind: str, record: Record, company_ids: dict[str, int]) -> Any:
@@ -204,8 +221,28 @@ def _sample(kind: str, records: list[Record]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _columns_shown(columns: Sequence[str], limit: int = 30) -> str:
+    """A damaged or binary file can have thousands of junk columns: name the first few, shortened."""
+    shown = ", ".join(c if len(c) <= 40 else c[:40] + "…" for c in columns[:limit])
+    return shown + (f", ... ({len(columns):,} in all)" if len(columns) > limit else "")
+
+
+def _refuse_hidden_keys(parsed: ParsedRows, hidden: set[str], column: str) -> None:
+    """Rows whose key a private-side row the viewer may not see holds are bad rows: updating
+    it would write behind the barrier, and counting it as an update would reveal it."""
+    kept = []
+    for r in parsed.records:
+        if r.key.lower() in hidden:
+            parsed.errors.setdefault(r.row, []).append(RowError(r.row, column, r.key, HIDDEN_KEY))
+        else:
+            kept.append(r)
+    parsed.records = kept
+    parsed.errors = dict(sorted(parsed.errors.items()))
+
+
 def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session],
-             mapping: dict[str, str | None] | None, progress: ProgressCallback) -> _Prepared:  # fmt: skip
+             mapping: dict[str, str | None] | None, progress: ProgressCallback,
+             viewer: Viewer) -> _Prepared:  # fmt: skip
     fields_for(kind)  # unknown kind: a clear error before reading anything
     progress(0.02, f"Reading {source.name}")
     table = read_table(source)
@@ -214,7 +251,7 @@ def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[S
     if missing:
         raise WorkbenchError(
             f"{source.name}: no column for the required {kind} field(s) {', '.join(missing)}; "
-            f"map one with --map field=Column (the file's columns are {', '.join(table.columns)})"
+            f"map one with --map field=Column (the file's columns are {_columns_shown(table.columns)})"
         )
     progress(0.1, f"Checking {len(table.rows):,} rows")
     parsed = parse_rows(kind, table, column_mapping)
@@ -235,7 +272,9 @@ def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[S
                     kept.append(r)
             parsed.records = kept
             parsed.errors = dict(sorted(parsed.errors.items()))
-        existing = _existing(session, kind, parsed.records, company_ids)
+        existing, hidden = _existing(session, kind, parsed.records, company_ids, viewer)
+    if hidden:
+        _refuse_hidden_keys(parsed, hidden, column_mapping.columns.get("key", "key"))
     updated = sum(1 for r in parsed.records if _record_pk(kind, r, company_ids) in existing)
     errors = [e for row_errors in parsed.errors.values() for e in row_errors]
     mapped_columns = set(column_mapping.columns.values()) | {
@@ -249,7 +288,7 @@ def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[S
         new_rows=len(parsed.records) - updated, updated_rows=updated, errors=errors[:ERRORS_KEPT],
         error_count=len(errors), notes=[*column_mapping.notes, *table.notes], sample=_sample(kind, parsed.records),
     )  # fmt: skip
-    return _Prepared(preview, table, parsed, column_mapping, company_ids, existing)
+    return _Prepared(preview, table, parsed, column_mapping, company_ids, existing, viewer)
 
 
 def detect_mapping(source: ImportSource, kind: str,
@@ -261,10 +300,14 @@ def detect_mapping(source: ImportSource, kind: str,
 
 
 def preview_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session],
-                   mapping: dict[str, str | None] | None = None,
-                   progress: ProgressCallback = no_progress) -> ImportPreview:  # fmt: skip
-    """Read, map and validate a file without writing anything: what an import would do."""
-    return _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress).preview
+                   mapping: dict[str, str | None] | None = None, progress: ProgressCallback = no_progress,
+                   viewer: Viewer = PUBLIC) -> ImportPreview:  # fmt: skip
+    """Read, map and validate a file without writing anything: what an import would do.
+
+    Counts and errors are the ``viewer``'s: a key held by a private-side row they may not see
+    is a bad row (never an update), as it would be on import."""
+    return _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress,
+                    viewer=viewer).preview
 
 
 def rejected_rows_csv(prepared_table: RawTable, parsed: ParsedRows) -> bytes:
@@ -278,44 +321,55 @@ def rejected_rows_csv(prepared_table: RawTable, parsed: ParsedRows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def _write_rejected(source: ImportSource, data: bytes) -> tuple[Path, str | None]:
-    name = f"{Path(source.name).stem}.rejected.csv"
+def _write_rejected(source: ImportSource, data: bytes) -> tuple[Path | None, str | None]:
+    # Runs after the import committed: a failure here is a note, never an error that would
+    # make the (successful) import look failed. Files are written whole or not at all.
+    name = f"{Path(clean_upload_name(source.name, 'import.csv')).stem}.rejected.csv"
     if source.path is not None:
         target = source.path.with_name(name)
         try:
-            target.write_bytes(data)
+            write_atomically(target, data)
             return target, None
-        except OSError:
-            pass  # a read-only folder: fall back to the exports folder below
-    folder = get_settings().exports_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    target.write_bytes(data)
+        except WorkbenchError:
+            pass  # a read-only folder (or a full disk): fall back to the exports folder below
+    target = get_settings().exports_dir / name
+    try:
+        write_atomically(target, data)
+    except WorkbenchError as exc:
+        return None, f"the rejected rows were not written to a file: {exc}"
     note = f"the input's folder is not writable: rejected rows written to {target}" if source.path else None
     return target, note
 
 
 def prepare_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session],
-                   mapping: dict[str, str | None] | None = None,
-                   progress: ProgressCallback = no_progress) -> PreparedImport:  # fmt: skip
+                   mapping: dict[str, str | None] | None = None, progress: ProgressCallback = no_progress,
+                   viewer: Viewer = PUBLIC) -> PreparedImport:  # fmt: skip
     """Read, map and validate once: ``.preview`` to show, then hand it to ``run_import(prepared=...)``
     so that a large file is not read and checked a second time."""
-    return _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress)
+    return _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress,
+                    viewer=viewer)
 
 
 def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session], user: str,
                mapping: dict[str, str | None] | None = None, skip_invalid: bool = False,
-               progress: ProgressCallback = no_progress, prepared: PreparedImport | None = None) -> ImportResult:  # fmt: skip
+               progress: ProgressCallback = no_progress, prepared: PreparedImport | None = None,
+               viewer: Viewer = PUBLIC) -> ImportResult:  # fmt: skip
     """Validate, then write every valid row in one transaction with an audit entry.
 
     Any invalid row rejects the whole file (ImportRejected, nothing written) unless
     ``skip_invalid``: then the valid rows are imported and the rejected ones are returned as
     CSV (and, for a file on disk, written beside it as ``<stem>.rejected.csv``).
     ``prepared`` (from ``prepare_import`` of the same source and kind) skips validating again.
+
+    Information barriers: a row whose key is held by a private-side deal or document the
+    ``viewer`` may not see is invalid (it is neither updated nor counted). Updates keep a
+    row's deal team and new rows are public: an import never moves a row across the barrier.
     """
     started = time.perf_counter()
-    if prepared is None or prepared.preview.kind != kind or prepared.preview.file_sha256 != source.sha256:
-        prepared = _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress)
+    if (prepared is None or prepared.preview.kind != kind or prepared.preview.file_sha256 != source.sha256
+            or prepared.viewer != viewer):  # fmt: skip
+        prepared = _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress,
+                            viewer=viewer)
     preview = prepared.preview
     if not preview.is_valid and not skip_invalid:
         raise ImportRejected(preview.error_message() + "\nNothing was imported. Fix these rows, or import "
@@ -326,9 +380,9 @@ def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker
     try:
         inserted, updated = _write(session_factory, writer, prepared, progress, user=user, source=source,
                                    skip_invalid=skip_invalid)  # fmt: skip
-    except IntegrityError:
+    except (IntegrityError, _StoreChanged):
         # Rows were checked against the store before writing; another import (or user) wrote
-        # the same keys since. The transaction rolled back whole.
+        # the same keys, or put a row behind a barrier, since. The transaction rolled back whole.
         raise WorkbenchError(f"{source.name}: the store changed while importing (another import wrote some of "
                              "the same rows). Nothing was imported; run the import again.") from None
     rejected_csv = rejected_path = None
@@ -347,6 +401,7 @@ def _write(session_factory: sessionmaker[Session], writer: Any, prepared: _Prepa
            *, user: str, source: ImportSource, skip_invalid: bool) -> tuple[int, int]:  # fmt: skip
     preview = prepared.preview
     with session_factory.begin() as session:
+        _check_still_writable(session, prepared)
         inserted, updated = writer(session, prepared, progress)
         audit.record(
             session, user=user, action="import", object_type=preview.kind, object_ref=source.name,
@@ -356,6 +411,22 @@ def _write(session_factory: sessionmaker[Session], writer: Any, prepared: _Prepa
                      "mapping": preview.mapping, "skip_invalid": skip_invalid},
         )  # fmt: skip
     return inserted, updated
+
+
+class _StoreChanged(Exception):
+    pass
+
+
+def _check_still_writable(session: Session, prepared: _Prepared) -> None:
+    """A row checked as visible may have been made private-side since the check."""
+    model = _KEYED.get(prepared.preview.kind)
+    if model is None or not hasattr(model, "team_id") or prepared.viewer.sees_all_private:
+        return
+    ids = sorted(set(prepared.existing.values()))
+    for chunk in _chunks(ids):
+        teams = session.scalars(select(model.team_id).where(model.id.in_(chunk), model.team_id.is_not(None)))
+        if any(not prepared.viewer.may_see_team(t) for t in teams):
+            raise _StoreChanged
 
 
 def _progress_batches(records: list[Record], progress: ProgressCallback, what: str,

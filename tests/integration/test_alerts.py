@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -339,3 +340,138 @@ def test_watchlists_rename_delete_tickers_notes_and_remove(market):
         assert s.scalar(select(WatchlistItem.note).where(WatchlistItem.watchlist_id == wl.id)) == "call CFO"
     watchlists.delete_watchlist(wl.id, session_factory=sf, user=USER)
     assert "Morning calls" not in {w.name for w in watchlists.list_watchlists(session_factory=sf)}
+
+
+# --------------------------------------------------------------------------------------
+# Which events fire on a seeded random market: a pinned record, so that a change to how
+# the rules are computed (SQL, arrays, caching) cannot change what they report.
+# --------------------------------------------------------------------------------------
+
+PINNED_RULES: list[tuple[str, str, dict[str, Any], dict[str, str]]] = [
+    ("move 10% 7d", "price_move", {"pct": 10, "days": 7}, {}),
+    ("move 4% 1d up", "price_move", {"pct": 4, "days": 1, "direction": "up"}, {}),
+    ("move 15% 30d down", "price_move", {"pct": 15, "days": 30, "direction": "down", "stale_days": 3}, {}),
+    ("move 8% 7d wl", "price_move", {"pct": 8, "days": 7}, {"scope_type": "watchlist", "scope_value": "Pinned"}),
+    ("high", "high_52w", {}, {}),
+    ("low", "low_52w", {}, {}),
+    ("high young", "high_52w", {"min_history_days": 30}, {"scope_type": "sector", "scope_value": "Energy"}),
+    ("low young", "low_52w", {"min_history_days": 60, "stale_days": 10}, {}),
+    ("volume", "volume_spike", {"multiple": 2.5, "days": 30}, {}),
+    ("volume liquid", "volume_spike", {"multiple": 2, "days": 10, "min_avg_volume": 50_000}, {}),
+]
+
+
+def _random_market(session: Session) -> dict[int, str]:
+    """24 names over 300 business days: random walks with splits, gaps, bad rows, stale and young names."""
+    rng = np.random.default_rng(20261120)
+    days = _days(300)
+    keys: dict[int, str] = {}
+    for i in range(24):
+        key = f"name{i:02d}"
+        cid = _company(session, key, ("Energy", "Financials", "Utilities")[i % 3])
+        keys[cid] = key
+        closes = 30 * np.exp(np.cumsum(rng.normal(0.0, 0.035, len(days))))
+        volumes = rng.lognormal(11, 0.4, len(days)).astype(np.int64)
+        if i % 6 == 1:  # a 2:1 split, the last one two days ago
+            at = 298 if i == 1 else int(rng.integers(40, 290))
+            closes[at:] *= closes[at - 1] / closes[at] / 2
+        if i == 5:  # a 1:3 reverse split on the last day
+            closes[-1] = closes[-2] * 3
+        if i % 4 == 2:
+            volumes[-1] *= int(rng.integers(2, 6))
+        if i == 11:  # at a 52-week low on its last day of trading, four sessions ago
+            closes[-5] = closes[:-5].min() * 0.97
+        if i == 23:  # a quiet name: a 2:1 split 100 sessions ago, then drifting to a 52-week low
+            closes = 30 * np.exp(np.cumsum(rng.normal(0.0, 0.006, len(days))))
+            closes[200:] *= closes[199] / closes[200] / 2
+            closes[-100:] *= np.linspace(1.0, 0.7, 100)
+            closes[-1] = closes[:-1].min() * 0.98
+        first = {7: 280, 8: 200, 9: 40}.get(i, 0)  # listed later
+        last = len(days) - (8 if i == 10 else 4 if i == 11 else 0)  # stopped trading
+        rows = []
+        for t in range(first, last):
+            if rng.random() < 0.03:
+                continue  # a missing day
+            close = float(round(closes[t], 4))
+            if rng.random() < 0.01:
+                close = -1.0 if rng.random() < 0.5 else 0.0  # a bad row
+            volume: int | None = int(volumes[t])
+            if rng.random() < 0.02:
+                volume = None if rng.random() < 0.5 else -5
+            rows.append({"company_id": cid, "date": days[t], "open": close, "high": close * 1.01,
+                         "low": close * 0.99, "close": close, "volume": volume})  # fmt: skip
+        session.execute(insert(Price), rows)
+    wl = Watchlist(name="Pinned", owner=USER)
+    session.add(wl)
+    session.flush()
+    from workbench.models import WatchlistItem
+
+    session.add_all(WatchlistItem(watchlist_id=wl.id, company_id=cid) for cid in list(keys)[::3])
+    return keys
+
+
+def _pinned_record(store) -> tuple[list[tuple[Any, ...]], dict[str, list[str]], list[str]]:
+    with store.session_factory.begin() as session:
+        keys = _random_market(session)
+    for name, kind, params, scope in PINNED_RULES:
+        alerts.create_rule(name, kind, params, session_factory=store.session_factory, user=USER, **scope)
+    summary = alerts.run_alerts(session_factory=store.session_factory, as_of=AS_OF, user=USER)
+    assert not summary.errors
+    events = alerts.list_events(session_factory=store.session_factory).to_dict("records")
+    figure = {"price_move": "change_pct", "high_52w": "close", "low_52w": "close", "volume_spike": "multiple"}
+    record = sorted(
+        (e["rule"], keys[e["company_id"]], e["figures"].get("kind", "alert"),
+         e["figures"].get("split_date") or e["figures"].get("end_date") or e["figures"]["date"],
+         e["figures"].get("ratio") or e["figures"][figure[e["rule_type"]]])
+        for e in events
+    )  # fmt: skip
+    notes = {r.rule_name: r.notes for r in summary.rules if r.notes}
+    return record, notes, summary.issues
+
+
+def test_price_rules_fire_exactly_the_pinned_events_on_a_seeded_random_market(store):
+    record, notes, issues = _pinned_record(store)
+    assert record == [
+        ("high", "name21", "alert", "2026-11-20", 60.7579),
+        ("high young", "name21", "alert", "2026-11-20", 60.7579),
+        ("low", "name00", "alert", "2026-11-19", 22.1763),
+        ("low", "name11", "alert", "2026-11-16", 26.7054),
+        ("low", "name23", "probable_split", "2026-07-06", "2:1"),
+        ("low young", "name00", "alert", "2026-11-19", 22.1763),
+        ("low young", "name11", "alert", "2026-11-16", 26.7054),
+        ("move 10% 7d", "name01", "probable_split", "2026-11-19", "2:1"),
+        ("move 10% 7d", "name05", "probable_split", "2026-11-20", "1:3"),
+        ("move 10% 7d", "name07", "alert", "2026-11-20", -12.26),
+        ("move 10% 7d", "name09", "alert", "2026-11-20", -14.27),
+        ("move 10% 7d", "name11", "alert", "2026-11-16", -47.5),
+        ("move 10% 7d", "name15", "alert", "2026-11-20", -16.62),
+        ("move 15% 30d down", "name09", "alert", "2026-11-20", -16.58),
+        ("move 15% 30d down", "name15", "alert", "2026-11-20", -16.13),
+        ("move 15% 30d down", "name22", "alert", "2026-11-20", -15.89),
+        ("move 4% 1d up", "name16", "alert", "2026-11-20", 6.01),
+        ("move 8% 7d wl", "name09", "alert", "2026-11-20", -14.27),
+        ("move 8% 7d wl", "name15", "alert", "2026-11-20", -16.62),
+        ("move 8% 7d wl", "name21", "alert", "2026-11-20", 8.16),
+        ("volume", "name06", "alert", "2026-11-20", 5.23),
+        ("volume", "name18", "alert", "2026-11-20", 3.83),
+        ("volume", "name22", "alert", "2026-11-20", 5.9),
+        ("volume liquid", "name02", "alert", "2026-11-20", 2.2),
+        ("volume liquid", "name06", "alert", "2026-11-20", 4.89),
+        ("volume liquid", "name18", "alert", "2026-11-20", 3.63),
+        ("volume liquid", "name22", "alert", "2026-11-20", 5.71),
+    ]  # fmt: skip
+    # The reverse split on the last day is also a 52-week high: reported once, by the first rule.
+    # The quiet name's split 100 sessions ago is reported by both low rules instead of a low.
+    assert notes == {
+        "move 10% 7d": ["2 probable split(s) reported instead of price alerts",
+                        "1 name(s) skipped: no close in the last 5 days"],
+        "move 4% 1d up": ["1 probable split(s) reported instead of price alerts",
+                          "1 name(s) skipped: no close in the last 5 days"],
+        "move 15% 30d down": ["1 probable split(s) reported instead of price alerts",
+                              "2 name(s) skipped: no close in the last 3 days"],
+        "high": ["1 probable split(s) reported instead of price alerts"],
+        "low": ["1 probable split(s) reported instead of price alerts"],
+        "low young": ["1 probable split(s) reported instead of price alerts"],
+    }  # fmt: skip
+    assert issues == ["1 bad price row(s) for 1 name(s) in the last 7 days (non-positive close, negative volume "
+                      "or high below low): ignored"]  # fmt: skip

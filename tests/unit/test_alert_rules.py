@@ -21,7 +21,7 @@ AS_OF = dt.date(2026, 11, 20)
 
 def test_every_rule_type_has_an_evaluator_a_description_and_documented_defaults():
     for name, rule_type in alerts.RULE_TYPES.items():
-        assert name in alerts.EVALUATORS or name == "screen_entry"
+        assert name in alerts.EVALUATORS or name in alerts.PRICE_EVALUATORS or name == "screen_entry"
         assert rule_type.description and all(p.help for p in rule_type.params)
         if name != "screen_entry":
             params = alerts.validate_params(name, {})

@@ -28,6 +28,7 @@ from workbench.models import (
     Company,
     DebtInstrument,
     Deal,
+    DealEmbedding,
     DealParty,
     Document,
     Price,
@@ -86,7 +87,8 @@ class DemoSummary:
 
 DATA_TABLES: tuple[type, ...] = (Company, DebtInstrument, Price, Deal, DealParty, Document)
 # Child tables first, so that deletes never wait on a cascade.
-DELETE_ORDER: tuple[type, ...] = (AlertEvent, WatchlistItem, Price, DebtInstrument, DealParty, Deal,
+DELETE_ORDER: tuple[type, ...] = (AlertEvent, WatchlistItem, Price, DebtInstrument, DealParty,
+                                  DealEmbedding, Deal,
                                   Document, Company)
 
 
