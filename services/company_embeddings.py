@@ -8,8 +8,6 @@ A peer proposal reads only the vectors of its candidates, by id.
 
 from __future__ import annotations
 
-import datetime as dt
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -17,7 +15,13 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.deal_embeddings import DEFAULT_BATCH, MAX_TEXT_CHARS, EmbedReport, text_sha256, vector_bytes
+from services.stored_vectors import (
+    DEFAULT_BATCH,
+    MAX_TEXT_CHARS,
+    EmbedReport,
+    VectorTable,
+    embed_new_or_changed,
+)
 from workbench.embeddings import Embedder
 from workbench.models import Company, CompanyEmbedding
 from workbench.progress import ProgressCallback, no_progress
@@ -41,68 +45,16 @@ def company_text(company: Mapping[str, Any]) -> str:
     return ". ".join(p.rstrip(".") for p in parts if p)[:MAX_TEXT_CHARS]
 
 
-def _pending(session: Session, model_name: str) -> tuple[int, list[tuple[int, str, str]]]:
-    stored = dict(session.execute(
-        select(CompanyEmbedding.company_id, CompanyEmbedding.text_sha256)
-        .where(CompanyEmbedding.model_name == model_name)
-    ).all())  # fmt: skip
-    columns = [getattr(Company, c) for c in TEXT_COLUMNS]
-    pending: list[tuple[int, str, str]] = []
-    total = 0
-    for row in session.execute(select(Company.id, *columns).order_by(Company.id)):
-        total += 1
-        text = company_text(dict(zip(TEXT_COLUMNS, row[1:])))
-        digest = text_sha256(text)
-        if stored.get(row[0]) != digest:
-            pending.append((row[0], text, digest))
-    return total, pending
+COMPANIES = VectorTable(owner=Company, vectors=CompanyEmbedding, owner_key="company_id",
+                        text_columns=TEXT_COLUMNS, text_of=company_text, noun="companies")
 
 
 def embed_companies(*, session_factory: sessionmaker[Session], embedder: Embedder, batch_size: int = DEFAULT_BATCH,
                     progress: ProgressCallback = no_progress,
                     should_stop: Callable[[], bool] | None = None) -> EmbedReport:  # fmt: skip
     """Embed the companies that are new or changed since their last embedding; commit per batch."""
-    started = time.perf_counter()
-    with session_factory() as session:
-        total, pending = _pending(session, embedder.name)
-    done = 0
-    interrupted = False
-    progress(0.0, f"Embedding {len(pending):,} of {total:,} companies")
-    for start in range(0, len(pending), batch_size):
-        if should_stop is not None and should_stop():
-            interrupted = True
-            break
-        batch = pending[start:start + batch_size]
-        vectors = embedder.encode([text for _, text, _ in batch], batch_size=batch_size)
-        store_company_vectors(session_factory, embedder, [(cid, digest) for cid, _, digest in batch], vectors)
-        done += len(batch)
-        progress(done / max(len(pending), 1), f"Embedded {done:,} of {len(pending):,} companies")
-    return EmbedReport(total=total, embedded=done, unchanged=total - len(pending),
-                       elapsed_s=time.perf_counter() - started, interrupted=interrupted)  # fmt: skip
-
-
-def store_company_vectors(session_factory: sessionmaker[Session], embedder: Embedder,
-                          items: list[tuple[int, str]], vectors: np.ndarray) -> None:  # fmt: skip
-    """Insert or replace the vectors of (company id, text hash) pairs in one transaction."""
-    now = dt.datetime.now(dt.UTC)
-    ids = [cid for cid, _ in items]
-    with session_factory.begin() as session:
-        # A company deleted since it was read is skipped, not a foreign-key error.
-        alive = set(session.scalars(select(Company.id).where(Company.id.in_(ids))))
-        existing = {e.company_id: e for e in session.scalars(
-            select(CompanyEmbedding).where(CompanyEmbedding.model_name == embedder.name,
-                                           CompanyEmbedding.company_id.in_(ids)))}  # fmt: skip
-        for (company_id, digest), vector in zip(items, vectors):
-            if company_id not in alive:
-                continue
-            row = existing.get(company_id)
-            if row is None:
-                session.add(CompanyEmbedding(company_id=company_id, model_name=embedder.name, text_sha256=digest,
-                                             dimension=embedder.dimension, vector=vector_bytes(vector),
-                                             created_at=now))  # fmt: skip
-            else:
-                row.text_sha256, row.dimension, row.vector, row.created_at = (
-                    digest, embedder.dimension, vector_bytes(vector), now)
+    return embed_new_or_changed(COMPANIES, session_factory=session_factory, embedder=embedder, batch_size=batch_size,
+                                progress=progress, should_stop=should_stop)  # fmt: skip
 
 
 def load_company_vectors(session: Session, company_ids: Iterable[int], *, model_name: str,

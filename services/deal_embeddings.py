@@ -9,7 +9,6 @@ it finished and the next run resumes from there.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.domain import DealType
@@ -29,14 +27,21 @@ from workbench.progress import ProgressCallback, no_progress
 from workbench.files import is_disk_full
 from workbench.vector_index import VectorIndex, index_paths
 
+# Re-exported: callers import the storage primitives from here.
+from services.stored_vectors import (  # noqa: F401
+    DEFAULT_BATCH,
+    MAX_TEXT_CHARS,
+    EmbedReport,
+    VectorTable,
+    embed_new_or_changed,
+    text_sha256,
+    vector_bytes,
+    vector_from_bytes,
+)
+
 log = logging.getLogger(__name__)
 
 TEXT_COLUMNS = ("name", "description", "deal_type", "sector", "industry", "region", "country")
-DEFAULT_BATCH = 128
-# MiniLM reads at most 256 word pieces; longer text only costs time.
-MAX_TEXT_CHARS = 1500
-
-
 def _type_label(value: str) -> str:
     try:
         return DealType(value).label
@@ -56,102 +61,16 @@ def deal_text(deal: Mapping[str, Any]) -> str:
     return ". ".join(p.strip().rstrip(".") for p in parts if p and p.strip())[:MAX_TEXT_CHARS]
 
 
-def text_sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def vector_bytes(vector: np.ndarray) -> bytes:
-    return np.asarray(vector, dtype="<f4").tobytes()
-
-
-def vector_from_bytes(data: bytes, dimension: int) -> np.ndarray:
-    return np.frombuffer(data, dtype="<f4", count=dimension).astype(np.float32)
-
-
-@dataclass(frozen=True)
-class EmbedReport:
-    total: int
-    embedded: int
-    unchanged: int
-    elapsed_s: float
-    interrupted: bool = False
-
-    @property
-    def deals_per_s(self) -> float:
-        return self.embedded / self.elapsed_s if self.elapsed_s > 0 else 0.0
-
-
-def _pending(session: Session, model_name: str) -> tuple[int, list[tuple[int, str, str]]]:
-    stored = dict(session.execute(
-        select(DealEmbedding.deal_id, DealEmbedding.text_sha256).where(DealEmbedding.model_name == model_name)
-    ).all())  # fmt: skip
-    columns = [getattr(Deal, c) for c in TEXT_COLUMNS]
-    pending: list[tuple[int, str, str]] = []
-    total = 0
-    for row in session.execute(select(Deal.id, *columns).order_by(Deal.id)):
-        total += 1
-        text = deal_text(dict(zip(TEXT_COLUMNS, row[1:])))
-        digest = text_sha256(text)
-        if stored.get(row[0]) != digest:
-            pending.append((row[0], text, digest))
-    return total, pending
+DEALS = VectorTable(owner=Deal, vectors=DealEmbedding, owner_key="deal_id", text_columns=TEXT_COLUMNS,
+                    text_of=deal_text, noun="deals")
 
 
 def embed_deals(*, session_factory: sessionmaker[Session], embedder: Embedder, batch_size: int = DEFAULT_BATCH,
                 progress: ProgressCallback = no_progress,
                 should_stop: Callable[[], bool] | None = None) -> EmbedReport:  # fmt: skip
-    """Embed the deals that are new or changed since their last embedding; commit per batch.
-
-    ``should_stop`` is asked between batches: when it answers True the run ends early and
-    keeps what it committed (as does Ctrl-C). The next run carries on from there.
-    """
-    started = time.perf_counter()
-    with session_factory() as session:
-        total, pending = _pending(session, embedder.name)
-    done = 0
-    interrupted = False
-    progress(0.0, f"Embedding {len(pending):,} of {total:,} deals")
-    for start in range(0, len(pending), batch_size):
-        if should_stop is not None and should_stop():
-            interrupted = True
-            break
-        batch = pending[start:start + batch_size]
-        vectors = embedder.encode([text for _, text, _ in batch], batch_size=batch_size)
-        try:
-            _store_batch(session_factory, embedder, batch, vectors)
-        except IntegrityError:
-            # Another replica stored some of these deals' vectors between our read and our
-            # write (same deal, same model: the unique key). Write again over theirs.
-            log.info("deal vectors written concurrently by another process: retrying the batch")
-            _store_batch(session_factory, embedder, batch, vectors)
-        done += len(batch)
-        progress(done / max(len(pending), 1), f"Embedded {done:,} of {len(pending):,} deals")
-    return EmbedReport(total=total, embedded=done, unchanged=total - len(pending),
-                       elapsed_s=time.perf_counter() - started, interrupted=interrupted)  # fmt: skip
-
-
-def _store_batch(session_factory: sessionmaker[Session], embedder: Embedder, batch: list[tuple[int, str, str]],
-                 vectors: np.ndarray) -> None:  # fmt: skip
-    """One batch of vectors in one transaction: inserted for new deals, replaced for changed ones."""
-    now = dt.datetime.now(dt.UTC)
-    with session_factory.begin() as session:
-        ids = [deal_id for deal_id, _, _ in batch]
-        # A deal deleted since the read above is skipped, not a foreign-key error.
-        alive = set(session.scalars(select(Deal.id).where(Deal.id.in_(ids))))
-        existing = {e.deal_id: e for e in session.scalars(
-            select(DealEmbedding).where(DealEmbedding.model_name == embedder.name,
-                                        DealEmbedding.deal_id.in_(ids)))}  # fmt: skip
-        for (deal_id, _, digest), vector in zip(batch, vectors):
-            if deal_id not in alive:
-                continue
-            row = existing.get(deal_id)
-            if row is None:
-                session.add(DealEmbedding(deal_id=deal_id, model_name=embedder.name, text_sha256=digest,
-                                          dimension=embedder.dimension, vector=vector_bytes(vector),
-                                          created_at=now))  # fmt: skip
-            else:
-                row.text_sha256, row.dimension, row.vector, row.created_at = (
-                    digest, embedder.dimension, vector_bytes(vector), now)
+    """Embed the deals that are new or changed since their last embedding; commit per batch."""
+    return embed_new_or_changed(DEALS, session_factory=session_factory, embedder=embedder, batch_size=batch_size,
+                                progress=progress, should_stop=should_stop)  # fmt: skip
 
 
 # --- the vector index ----------------------------------------------------------------------
