@@ -324,21 +324,26 @@ def list_rules(*, session_factory: sessionmaker[Session], viewer: Viewer = PUBLI
         return [_rule_info(session, r) for r in rules]
 
 
-def set_rule_enabled(rule_id: int, enabled: bool, *, session_factory: sessionmaker[Session], user: str) -> None:
+def _visible_rule(session: Session, rule_id: int, viewer: Viewer) -> AlertRule:
+    # A rule watching a hidden watchlist is missing to this viewer, not forbidden.
+    rule = session.scalar(select(AlertRule).where(AlertRule.id == rule_id, rule_visible(viewer)))
+    if rule is None:
+        raise AlertRuleError(f"no alert rule with id {rule_id}")
+    return rule
+
+
+def set_rule_enabled(rule_id: int, enabled: bool, *, session_factory: sessionmaker[Session], user: str,
+                     viewer: Viewer = PUBLIC) -> None:  # fmt: skip
     with session_factory.begin() as session:
-        rule = session.get(AlertRule, rule_id)
-        if rule is None:
-            raise AlertRuleError(f"no alert rule with id {rule_id}")
+        rule = _visible_rule(session, rule_id, viewer)
         rule.enabled = enabled
         audit.record(session, user=user, action="alert_rule_enable" if enabled else "alert_rule_disable",
                      object_type="alert_rule", object_ref=rule.name)  # fmt: skip
 
 
-def delete_rule(rule_id: int, *, session_factory: sessionmaker[Session], user: str) -> None:
+def delete_rule(rule_id: int, *, session_factory: sessionmaker[Session], user: str, viewer: Viewer = PUBLIC) -> None:
     with session_factory.begin() as session:
-        rule = session.get(AlertRule, rule_id)
-        if rule is None:
-            raise AlertRuleError(f"no alert rule with id {rule_id}")
+        rule = _visible_rule(session, rule_id, viewer)
         session.execute(delete(AlertEvent).where(AlertEvent.rule_id == rule_id))
         audit.record(session, user=user, action="alert_rule_delete", object_type="alert_rule", object_ref=rule.name)
         session.delete(rule)

@@ -166,3 +166,22 @@ def test_a_hidden_watchlists_name_is_refused_without_confirming_the_list(barrier
         watchlists.rename_watchlist(mine.id, name, session_factory=sf, user=outsider.user, viewer=outsider)
     with pytest.raises(WorkbenchError, match="already exists"):  # the team sees its own list
         watchlists.create_watchlist(name, session_factory=sf, user=member.user, viewer=member)
+
+
+def test_an_outsider_cannot_disable_or_delete_a_rule_on_a_hidden_watchlist(barrier):
+    st, _, member, outsider, _ = barrier
+    sf = st.session_factory
+    with sf() as s:
+        list_id = s.scalar(select(Watchlist.id).where(Watchlist.team_id.is_not(None)))
+    rule = alerts.create_rule("Falcon highs", "high_52w", {}, session_factory=sf, user=member.user,
+                              scope_type="watchlist", scope_value=str(list_id), viewer=member)  # fmt: skip
+    for act in (lambda v: alerts.set_rule_enabled(rule.id, False, session_factory=sf, user=v.user, viewer=v),
+                lambda v: alerts.delete_rule(rule.id, session_factory=sf, user=v.user, viewer=v)):  # fmt: skip
+        with pytest.raises(alerts.AlertRuleError, match=f"^no alert rule with id {rule.id}$"):
+            act(outsider)
+    with sf() as s:
+        assert s.get(AlertRule, rule.id).enabled is True
+    alerts.set_rule_enabled(rule.id, False, session_factory=sf, user=member.user, viewer=member)
+    alerts.delete_rule(rule.id, session_factory=sf, user=member.user, viewer=member)
+    with sf() as s:
+        assert s.get(AlertRule, rule.id) is None
