@@ -48,7 +48,7 @@ if view == "Alerts":
     run_day = top[0].date_input("Evaluate as of", value=as_of, key="mon_run_as_of")
     if top[1].button("Run now", type="primary", key="mon_run", icon=":material/play_arrow:"):
         try:
-            summary = alerts.run_alerts(session_factory=factory, as_of=run_day, user=user)
+            summary = alerts.run_alerts(session_factory=factory, as_of=run_day, user=user, viewer=viewer)
             state["mon_summary"] = summary.lines()
         except WorkbenchError as exc:
             show_error(exc)

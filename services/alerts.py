@@ -45,7 +45,7 @@ from sqlalchemy import Select, and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
-from workbench.access import PUBLIC, Viewer, event_visible, rule_visible
+from workbench.access import PUBLIC, Viewer, event_visible, rule_visible, visible
 from workbench.domain import DealType, DocumentType, PartyRole
 from workbench.errors import WorkbenchError
 from workbench.models import (
@@ -1000,8 +1000,8 @@ EVALUATORS: dict[str, Evaluator] = {
 }
 
 
-def _write_events(session: Session, rule_id: int, as_of: dt.date, candidates: list[Candidate]) -> int:
-    """Insert the candidates whose dedupe key is new; returns how many were written."""
+def _write_events(session: Session, rule_id: int, as_of: dt.date, candidates: list[Candidate]) -> list[Candidate]:
+    """Insert the candidates whose dedupe key is new; returns those written."""
     by_key = {c.dedupe_key: c for c in candidates}
     keys = list(by_key)
     seen: set[str] = set()
@@ -1010,7 +1010,7 @@ def _write_events(session: Session, rule_id: int, as_of: dt.date, candidates: li
             AlertEvent.dedupe_key.in_(keys[lo:lo + EVENT_INSERT_CHUNK]))))  # fmt: skip
     fresh = [by_key[k] for k in keys if k not in seen]
     if not fresh:
-        return 0
+        return []
     now = dt.datetime.now(dt.UTC)
     rows = [{"rule_id": rule_id, "company_id": c.company_id, "deal_id": c.deal_id, "document_id": c.document_id,
              "dedupe_key": c.dedupe_key, "as_of": as_of, "fired_at": now, "reason": c.reason[:4000],
@@ -1030,7 +1030,7 @@ def _write_events(session: Session, rule_id: int, as_of: dt.date, candidates: li
     connection = session.connection()
     for lo in range(0, len(rows), EVENT_INSERT_CHUNK):
         connection.execute(stmt, rows[lo:lo + EVENT_INSERT_CHUNK])
-    return len(fresh)
+    return fresh
 
 
 def _data_issues(session: Session, as_of: dt.date) -> list[str]:
@@ -1063,10 +1063,12 @@ def _price_rules(rules: Sequence[AlertRule]) -> list[tuple[AlertRule, dict[str, 
 
 
 def run_alerts(*, session_factory: sessionmaker[Session], as_of: dt.date | None = None, user: str,
-               rule_ids: Sequence[int] | None = None) -> RunSummary:  # fmt: skip
+               rule_ids: Sequence[int] | None = None, viewer: Viewer | None = None) -> RunSummary:  # fmt: skip
     """Evaluate every enabled rule (or ``rule_ids``) as of a date and write new events.
 
-    A rule that fails is reported in the summary and does not stop the others.
+    A rule that fails is reported in the summary and does not stop the others. The run
+    itself sees every row (events are shared); with a ``viewer`` the summary it returns
+    counts only what that viewer may see, so a count never reveals a private-side row.
     """
     as_of = as_of or dt.date.today()
     t0 = time.perf_counter()
@@ -1090,14 +1092,15 @@ def run_alerts(*, session_factory: sessionmaker[Session], as_of: dt.date | None 
             outcome.error = str(exc)
         outcome.elapsed_ms = (time.perf_counter() - t) * 1000
         outcomes.append(outcome)
+    found: dict[int, tuple[list[Candidate], list[Candidate]]] = {}  # rule id -> (matched, new)
     with session_factory.begin() as session:
         prices = PriceSnapshot(session, as_of, _price_rules(rules))
         for rule in rules:
             if rule.rule_type == "screen_entry":
                 outcome = next(o for o in outcomes if o.rule_id == rule.id)
                 if rule.id in screen_candidates:
-                    outcome.matched = len(screen_candidates[rule.id])
-                    outcome.new_events = _write_events(session, rule.id, as_of, screen_candidates[rule.id])
+                    found[rule.id] = (screen_candidates[rule.id],
+                                      _write_events(session, rule.id, as_of, screen_candidates[rule.id]))
                 continue
             outcome = RuleOutcome(rule.id, rule.name, rule.rule_type)
             outcomes.append(outcome)
@@ -1115,17 +1118,47 @@ def run_alerts(*, session_factory: sessionmaker[Session], as_of: dt.date | None 
                         candidates = PRICE_EVALUATORS[rule.rule_type](prices, rule, params, outcome)
                     else:
                         candidates = EVALUATORS[rule.rule_type](session, rule, params, as_of, outcome)
-                    outcome.matched = len(candidates)
-                    outcome.new_events = _write_events(session, rule.id, as_of, candidates)
+                    found[rule.id] = (candidates, _write_events(session, rule.id, as_of, candidates))
             except WorkbenchError as exc:
                 outcome.error = str(exc)
             outcome.elapsed_ms = (time.perf_counter() - t) * 1000
         issues = _data_issues(session, as_of)
-        summary = RunSummary(as_of, sorted(outcomes, key=lambda o: o.rule_id), issues,
-                             (time.perf_counter() - t0) * 1000)  # fmt: skip
-        audit.record(session, user=user, action="alerts_run", object_type="alert_rules", row_count=summary.new_events,
-                     details={"as_of": as_of.isoformat(), "rules": len(rules), "errors": summary.errors})  # fmt: skip
-    return summary
+        written = sum(len(new) for _, new in found.values())
+        audit.record(session, user=user, action="alerts_run", object_type="alert_rules", row_count=written,
+                     details={"as_of": as_of.isoformat(), "rules": len(rules),
+                              "errors": [f"{o.rule_name}: {o.error}" for o in outcomes if o.error]})  # fmt: skip
+        if viewer is not None:
+            outcomes = _outcomes_seen_by(session, viewer, outcomes, found)
+        else:
+            for o in outcomes:
+                o.matched, o.new_events = (len(found[o.rule_id][0]), len(found[o.rule_id][1])) if o.rule_id in found \
+                    else (o.matched, o.new_events)
+    return RunSummary(as_of, sorted(outcomes, key=lambda o: o.rule_id), issues, (time.perf_counter() - t0) * 1000)
+
+
+def _outcomes_seen_by(session: Session, viewer: Viewer, outcomes: list[RuleOutcome],
+                      found: dict[int, tuple[list[Candidate], list[Candidate]]]) -> list[RuleOutcome]:  # fmt: skip
+    """The outcomes of the rules this viewer may see, counting only candidates on rows they may see."""
+    visible_rules = set(session.scalars(select(AlertRule.id).where(rule_visible(viewer))))
+    every = [c for matched, _ in found.values() for c in matched]
+    deal_ids = {c.deal_id for c in every if c.deal_id is not None}
+    doc_ids = {c.document_id for c in every if c.document_id is not None}
+    hidden_deals = set(session.scalars(select(Deal.id).where(Deal.id.in_(deal_ids), ~visible(viewer, Deal.team_id))))
+    hidden_docs = set(session.scalars(
+        select(Document.id).where(Document.id.in_(doc_ids), ~visible(viewer, Document.team_id))))  # fmt: skip
+
+    def seen(c: Candidate) -> bool:
+        return c.deal_id not in hidden_deals and c.document_id not in hidden_docs
+
+    kept = []
+    for o in outcomes:
+        if o.rule_id not in visible_rules:
+            continue
+        if o.rule_id in found:
+            matched, new = found[o.rule_id]
+            o.matched, o.new_events = sum(map(seen, matched)), sum(map(seen, new))
+        kept.append(o)
+    return kept
 
 
 # --------------------------------------------------------------------------------------

@@ -259,7 +259,8 @@ def alerts_run(
     from services.alerts import run_alerts
 
     day = _as_of_option(as_of)
-    summary = run_alerts(session_factory=open_store(), as_of=day, user=cli_user())
+    factory = open_store()
+    summary = run_alerts(session_factory=factory, as_of=day, user=cli_user(), viewer=cli_viewer(factory))
     for line in summary.lines():
         out.print(line, markup=False, highlight=False)
     if summary.errors:

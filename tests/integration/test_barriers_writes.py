@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from services import alerts, watchlists
@@ -18,7 +18,7 @@ from services.barriers import set_private
 from services.imports import ImportRejected, prepare_import, preview_import, run_import, source_from_bytes
 from workbench.access import Viewer, load_viewer
 from workbench.errors import WorkbenchError
-from workbench.models import AlertRule, Deal, DealTeam, Document, TeamMember, Watchlist
+from workbench.models import AlertEvent, AlertRule, Deal, DealTeam, Document, TeamMember, Watchlist
 
 SECRET = "zebracorn"  # in every private row, nowhere public
 DEALS = ("Deal ID,Deal Name,Deal Type,Announced Date,Deal Value\n"
@@ -185,3 +185,24 @@ def test_an_outsider_cannot_disable_or_delete_a_rule_on_a_hidden_watchlist(barri
     alerts.delete_rule(rule.id, session_factory=sf, user=member.user, viewer=member)
     with sf() as s:
         assert s.get(AlertRule, rule.id) is None
+
+
+def test_an_alert_run_summary_counts_only_what_its_viewer_may_see(barrier):
+    st, _, member, outsider, _ = barrier
+    sf = st.session_factory
+    with sf() as s:
+        list_id = s.scalar(select(Watchlist.id).where(Watchlist.team_id.is_not(None)))
+    alerts.create_rule("New M&A", "new_deal", {"deal_types": ["ma"], "lookback_days": 7},
+                       session_factory=sf, user="ops", viewer=outsider)  # fmt: skip
+    alerts.create_rule("Falcon highs", "high_52w", {}, session_factory=sf, user=member.user,
+                       scope_type="watchlist", scope_value=str(list_id), viewer=member)  # fmt: skip
+    day = dt.date(2026, 6, 3)
+
+    seen = alerts.run_alerts(session_factory=sf, as_of=day, user=outsider.user, viewer=outsider)
+    assert [(o.rule_name, o.matched, o.new_events) for o in seen.rules] == [("New M&A", 0, 0)]
+    assert not any(SECRET in line for line in seen.lines())
+    with sf() as s:  # the event on the private deal was written all the same, for its team
+        assert s.scalar(select(func.count()).select_from(AlertEvent)) == 1
+
+    again = alerts.run_alerts(session_factory=sf, as_of=day, user=member.user, viewer=member)
+    assert [(o.rule_name, o.matched, o.new_events) for o in again.rules] == [("New M&A", 1, 0), ("Falcon highs", 0, 0)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -14,7 +15,7 @@ from workbench.config import get_settings
 from workbench.db import make_engine, make_session_factory, migrate
 from workbench.demo import DemoSize, seed_demo
 
-from conftest import APP  # tests/ui/conftest.py
+APP = Path(__file__).resolve().parents[2] / "streamlit_app.py"
 
 PAGE = "pages/monitor.py"
 DEMO = DemoSize(companies=60, deals=150, documents=6, price_years=1, seed=7)
