@@ -1,33 +1,48 @@
 """Load: concurrent user sessions through Home, a screen, a precedent search and a summary.
 
 The real app (`streamlit run`) on a store seeded with the default demo universe, with the
-precedents index built beforehand by `workbench index` and the real embedding model, driven
-on loopback by one headless Chromium (Debian's package) with one browser context per user.
-Each session:
+precedents index built beforehand by `workbench index` and the real embedding model, on
+loopback. Each session:
 
 1. opens Home and waits for its metric tiles;
 2. goes to Targeting, ranks by DCM refinancing and runs the screen, waits for the ranked table;
 3. goes to Precedents, describes a situation and searches, waits for the ranked precedents;
-4. goes to Documents and picks a document, waits for its cited summary.
+4. goes to Documents (which summarises the first document) and picks another document,
+   waits for its cited summary.
 
-An action is timed from the click (or the navigation) until its result is visible and
-Streamlit reports the script run finished (`data-test-script-state="notRunning"`). An error
-is an exception or error box on the page, or an action not done within --timeout. The
-server's resident memory (the streamlit process and any children) is sampled every 0.2 s.
+Two drivers:
 
-One untimed warm-up session runs first (the server loads the model and the deal index
-then), then a phase with one session, then one with --sessions sessions at once.
+- `--driver websocket` (default): each user is a Streamlit session over the server's
+  websocket (`bench/streamlit_ws.py`), sending the same script-run requests the browser's
+  frontend sends, with the widget values a person would set. An action is timed from the
+  request to the server's "script finished"; the result is checked in the elements sent
+  (the ranked table, the precedents line, the summary's headings). This measures the
+  server, not a browser sharing its two cores.
+- `--driver browser`: one headless Debian Chromium with one browser context per user,
+  timed from the click until the result is visible and the run finished
+  (`data-test-script-state="notRunning"`). On one small machine the browsers take most of
+  the CPU.
+
+An error is an exception or error box in the app, a missing result, or an action not done
+within --timeout. The server's resident memory (the streamlit processes and any children)
+is sampled every 0.2 s.
+
+One untimed warm-up session per app process runs first (each loads the model and the deal
+index then), then a phase with one session, then one with --sessions sessions at once.
 
     .venv/bin/python bench/bench_load.py [--sessions 20] [--rounds 1] [--think 0]
-        [--data-dir DIR] [--profile FILE]
+        [--driver websocket|browser] [--servers 1] [--data-dir DIR] [--profile FILE]
 
 --think makes each user of the many-session phase pause before every action (uniform
 between 0 and twice the given seconds, not timed): 0, the default, is the worst case of
 every user clicking at once.
 
+--servers N starts N app processes on the same store and keeps each user on one of them,
+as a load balancer with sticky sessions in front of N replicas would.
+
 --data-dir keeps the seeded and indexed store between runs (seeded when it has no
-database yet). --profile records the server with py-spy (collapsed stacks) during the
-many-session phase.
+database yet). --profile records the first server with py-spy (collapsed stacks) during
+the many-session phase.
 """
 
 from __future__ import annotations
@@ -60,6 +75,7 @@ from bench_app_start import (
     wait_healthy,
 )
 from playwright.async_api import Browser, Locator, Page, async_playwright
+from streamlit_ws import Run, SessionError, StreamlitSession
 
 ACTIONS = [
     "home",
@@ -153,17 +169,20 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 class ServerWatch:
-    """Samples the resident memory of a process tree in a thread; keeps the peak per phase."""
+    """Samples the resident memory of the app processes' trees in a thread; keeps the peak."""
 
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def tree(self) -> list[int]:
+        return [p for root in self.pids for p in process_tree(root)]
+
     def rss(self) -> int:
-        return sum(_rss_bytes(pid) for pid in process_tree(self.pid))
+        return sum(_rss_bytes(pid) for pid in self.tree())
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE_EVERY_S):
@@ -177,7 +196,7 @@ class ServerWatch:
         self._thread.join()
 
 
-# --- one user in the browser ------------------------------------------------------------
+# --- one user in a browser context ------------------------------------------------------------
 
 
 @dataclass
@@ -300,83 +319,146 @@ async def _summary(page: Page, choice: int, t: float) -> float:
     return time.perf_counter() - started
 
 
-async def user_session(
-    browser: Browser,
-    url: str,
-    number: int,
-    rounds: int,
-    phase: Phase,
-    timeout_s: float,
-    server_pid: int,
-    think_s: float = 0.0,
+class Timer:
+    """Times one user's actions into a phase: think time first (not timed), errors counted."""
+
+    def __init__(self, phase: Phase, number: int, watch: ServerWatch, think_s: float) -> None:
+        self.phase, self.number, self.watch, self.think_s = phase, number, watch, think_s
+        self.pauses = random.Random(number)
+
+    async def __call__(self, action: str, step, check=None) -> bool:
+        phase = self.phase
+        if self.think_s > 0:  # a person reads between clicks: on average think_s, not timed
+            await asyncio.sleep(self.pauses.uniform(0, 2 * self.think_s))
+        cpu = cpu_seconds(self.watch.tree()) if phase.sessions == 1 else 0.0
+        started = time.perf_counter()
+        try:
+            measured = await step
+            if check is not None:
+                await check(action)
+        except Exception as exc:  # noqa: BLE001 - a timeout or an error on the page: counted
+            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+            phase.errors.append(f"session {self.number}: {action}: {first[:200]}")
+            return False
+        phase.seconds[action].append(
+            measured if isinstance(measured, float) else time.perf_counter() - started
+        )
+        if phase.sessions == 1:
+            phase.server_cpu[action].append(cpu_seconds(self.watch.tree()) - cpu)
+        return True
+
+
+async def browser_user(
+    browser: Browser, url: str, number: int, rounds: int, timeout_s: float, timed: Timer
 ) -> None:
     t = timeout_s * 1000
     context = await browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(t)  # clicks wait for a busy page as long as results do
     await context.add_init_script(COUNT_RUNS)
     page = await context.new_page()
-    pauses = random.Random(number)
 
-    async def timed(action: str, step) -> bool:
-        if think_s > 0:  # a person reads between clicks: on average think_s, not timed
-            await asyncio.sleep(pauses.uniform(0, 2 * think_s))
-        cpu = cpu_seconds(process_tree(server_pid)) if phase.sessions == 1 else 0.0
-        started = time.perf_counter()
-        try:
-            measured = await step
-            await _check_page(page, action)
-        except Exception as exc:  # noqa: BLE001 - a timeout or an error on the page: counted
-            first = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
-            phase.errors.append(f"session {number}: {action}: {first[:200]}")
-            return False
-        phase.seconds[action].append(
-            measured if measured is not None else time.perf_counter() - started
-        )
-        if phase.sessions == 1:
-            phase.server_cpu[action].append(cpu_seconds(process_tree(server_pid)) - cpu)
-        return True
+    async def check(action: str) -> None:
+        await _check_page(page, action)
 
     try:
         for r in range(rounds):
             # A fresh page load is a fresh Streamlit session: nothing carries over between rounds.
-            if not await timed("home", _home(page, url, t)):
+            if not await timed("home", _home(page, url, t), check):
                 continue
-            if await timed("open_targeting", _open(page, "Targeting", t)):
-                await timed("screen", _screen(page, t))
-            if await timed("open_precedents", _open(page, "Precedents", t)):
-                await timed(
-                    "precedents", _precedents(page, SITUATIONS[(number + r) % len(SITUATIONS)], t)
-                )
-            if await timed("open_documents", _open_documents(page, t)):
-                await timed("summary", _summary(page, 1 + (number + r) % 6, t))
+            if await timed("open_targeting", _open(page, "Targeting", t), check):
+                await timed("screen", _screen(page, t), check)
+            if await timed("open_precedents", _open(page, "Precedents", t), check):
+                situation = SITUATIONS[(number + r) % len(SITUATIONS)]
+                await timed("precedents", _precedents(page, situation, t), check)
+            if await timed("open_documents", _open_documents(page, t), check):
+                await timed("summary", _summary(page, 1 + (number + r) % 6, t), check)
     finally:
         await context.close()
 
 
+# --- one user over the websocket --------------------------------------------------------
+
+
+def _expect(run: Run, what: str, found: bool) -> None:
+    if not found:
+        raise SessionError(f"{what} not shown (status {run.status})")
+
+
+async def _ws_home(s: StreamlitSession) -> None:
+    run = await s.open()
+    _expect(run, "Home's metric tiles", bool(run.of_kind("metric")))
+
+
+async def _ws_screen(s: StreamlitSession) -> float:
+    # Rank by a propensity score: the screen then computes and explains factor contributions.
+    await s.choose("Rank by", "DCM refinancing")
+    run = await s.click("Run screen")
+    _expect(run, "the ranked table", bool(run.of_kind("dataframe")))
+    _expect(run, "the 'Matched' tile", any(m.label == "Matched" for m in run.of_kind("metric")))
+    return run.seconds
+
+
+async def _ws_precedents(s: StreamlitSession, situation: str) -> float:
+    await s.set("text_area", "Describe the situation", situation)
+    run = await s.click("Find precedents")
+    _expect(run, "the ranked precedents", bool(re.search(r"precedents from [\d,]+ deals", run.texts())))
+    _expect(run, "the precedents table", bool(run.of_kind("dataframe")))
+    return run.seconds
+
+
+async def _ws_open_documents(s: StreamlitSession) -> None:
+    run = await s.open("Documents")  # the page summarises the first document as it opens
+    _expect(run, "the first document's summary", "Summary" in run.texts())
+
+
+async def _ws_summary(s: StreamlitSession, choice: int) -> float:
+    run = await s.choose("Document", choice)
+    _expect(run, "the cited summary", "Key figures" in run.texts())
+    return run.seconds
+
+
+async def _ws_open(s: StreamlitSession, page: str) -> None:
+    run = await s.open(page)
+    _expect(run, f"the {page} page", any(h.proto.body == page for h in run.of_kind("heading")))
+
+
+async def websocket_user(url: str, number: int, rounds: int, timeout_s: float, timed: Timer) -> None:
+    for r in range(rounds):
+        # A new connection is a fresh Streamlit session, as a new browser tab would be.
+        async with StreamlitSession(url, timeout_s=timeout_s) as s:
+            if not await timed("home", _ws_home(s)):
+                continue
+            if await timed("open_targeting", _ws_open(s, "Targeting")):
+                await timed("screen", _ws_screen(s))
+            if await timed("open_precedents", _ws_open(s, "Precedents")):
+                await timed("precedents", _ws_precedents(s, SITUATIONS[(number + r) % len(SITUATIONS)]))
+            if await timed("open_documents", _ws_open_documents(s)):
+                await timed("summary", _ws_summary(s, 1 + (number + r) % 6))
+
+
 async def run_phase(
-    browser: Browser,
-    url: str,
+    user,
+    urls: list[str],
     phase: Phase,
-    rounds: int,
-    timeout_s: float,
     watch: ServerWatch,
-    client_pids,
+    client_cpu,
     think_s: float = 0.0,
 ) -> Phase:
-    server = process_tree(watch.pid)
-    server_cpu, client_cpu = cpu_seconds(server), cpu_seconds(client_pids())
+    """Runs phase.sessions users at once; user i talks to urls[i % len(urls)] throughout,
+    as a sticky load balancer in front of several app processes would send it."""
+    server_cpu, client = cpu_seconds(watch.tree()), client_cpu()
     watch.reset()
     started = time.perf_counter()
     await asyncio.gather(
         *(
-            user_session(browser, url, i, rounds, phase, timeout_s, watch.pid, think_s)
+            user(urls[i % len(urls)], i, Timer(phase, i, watch, think_s))
             for i in range(phase.sessions)
         )
     )
     phase.wall_s = time.perf_counter() - started
     phase.rss_peak = watch.peak
-    phase.server_cpu_s = cpu_seconds(process_tree(watch.pid)) - server_cpu
-    phase.client_cpu_s = cpu_seconds(client_pids()) - client_cpu
+    phase.server_cpu_s = cpu_seconds(watch.tree()) - server_cpu
+    phase.client_cpu_s = client_cpu() - client
     phase.load = os.getloadavg()
     return phase
 
@@ -391,7 +473,7 @@ def pct(values: list[float], q: float) -> float:
 def report(phase: Phase) -> None:
     print(
         f"\n{phase.name}: {phase.sessions} session(s), {phase.wall_s:.1f} s wall, "
-        f"server CPU {phase.server_cpu_s:.1f} s, browser CPU {phase.client_cpu_s:.1f} s, "
+        f"server CPU {phase.server_cpu_s:.1f} s, client CPU {phase.client_cpu_s:.1f} s, "
         f"server RSS peak {phase.rss_peak / 2**20:.0f} MB, "
         f"load average {phase.load[0]:.2f} {phase.load[1]:.2f} {phase.load[2]:.2f}",
         file=sys.stderr,
@@ -474,49 +556,67 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 async def bench(args: argparse.Namespace, data_dir: Path) -> list[Phase]:
     env = app_env(data_dir)
     prepare_store(env, data_dir)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = data_dir / "streamlit-load.log"
-    app = start_app(env, port, log)
+    apps: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    logs: list[Path] = []
     watch: ServerWatch | None = None
     phases: list[Phase] = []
     try:
-        wait_healthy(url, app, time.perf_counter())
-        watch = ServerWatch(app.pid)
-        server = set(process_tree(app.pid))
+        for n in range(args.servers):
+            port = free_port()
+            logs.append(data_dir / f"streamlit-load-{n}.log")
+            apps.append(start_app(env, port, logs[-1]))
+            urls.append(f"http://127.0.0.1:{port}")
+        for app, url in zip(apps, urls):
+            wait_healthy(url, app, time.perf_counter())
+        watch = ServerWatch([app.pid for app in apps])
+        server = set(watch.tree())
 
-        def client_pids() -> list[int]:  # this process's children other than the app: the browser
-            return [p for p in process_tree(os.getpid()) if p not in server and p != os.getpid()]
+        def client_cpu() -> float:
+            if args.driver == "websocket":  # the sessions run in this process
+                return time.process_time()
+            # the browser: this process's children other than the app
+            mine = process_tree(os.getpid())
+            return cpu_seconds([p for p in mine if p not in server and p != os.getpid()])
 
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            warm = Phase("warm-up (model and deal index load)", 1)
-            report(await run_phase(browser, url, warm, 1, args.timeout, watch, client_pids))
+            browser: Browser | None = None
+            if args.driver == "browser":
+                browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+            async def user(url: str, number: int, timed: Timer) -> None:
+                if browser is not None:
+                    await browser_user(browser, url, number, args.rounds, args.timeout, timed)
+                else:
+                    await websocket_user(url, number, args.rounds, args.timeout, timed)
+
+            # Every app process loads the model and the deal index on its first session.
+            warm = Phase("warm-up (model and deal index load)", len(urls))
+            report(await run_phase(user, urls, warm, watch, client_cpu))
             one = Phase("one session", 1)
-            phases.append(
-                await run_phase(browser, url, one, args.rounds, args.timeout, watch, client_pids)
-            )
+            phases.append(await run_phase(user, urls, one, watch, client_cpu))
             report(one)
-            profiler = start_profiler(app.pid, args.profile) if args.profile else None
+            profiler = start_profiler(apps[0].pid, args.profile) if args.profile else None
             try:
                 many = Phase("concurrent sessions", args.sessions)
-                await run_phase(
-                    browser, url, many, args.rounds, args.timeout, watch, client_pids, args.think
-                )
+                await run_phase(user, urls, many, watch, client_cpu, args.think)
                 phases.append(many)
             finally:
                 if profiler is not None:
                     stop(profiler, signal.SIGINT)
                     print(f"py-spy profile of the server: {args.profile}", file=sys.stderr)
             report(phases[-1])
-            await browser.close()
+            if browser is not None:
+                await browser.close()
     finally:
         if watch is not None:
             watch.stop()
-        stop(app)
-    tracebacks = log.read_text(errors="replace").count("Traceback")
-    if tracebacks:
-        print(f"{tracebacks} traceback(s) in the server log {log}", file=sys.stderr)
+        for app in apps:
+            stop(app)
+    for log in logs:
+        tracebacks = log.read_text(errors="replace").count("Traceback")
+        if tracebacks:
+            print(f"{tracebacks} traceback(s) in the server log {log}", file=sys.stderr)
     return phases
 
 
@@ -540,12 +640,26 @@ def main() -> None:
         "(uniform in 0..2x; 0: every action at once, the worst case)",
     )
     parser.add_argument(
-        "--profile", type=Path, default=None, help="py-spy collapsed stacks of the server"
+        "--profile", type=Path, default=None, help="py-spy collapsed stacks of the (first) server"
+    )
+    parser.add_argument(
+        "--driver",
+        choices=["websocket", "browser"],
+        default="websocket",
+        help="websocket: Streamlit sessions over its websocket, the server measured alone "
+        "(default); browser: one headless Chromium context per user on the same machine",
+    )
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="app processes sharing the store, users spread over them and kept on theirs "
+        "(sticky sessions, as replicas behind a load balancer)",
     )
     args = parser.parse_args()
-    if args.sessions < 1 or args.rounds < 1 or args.think < 0:
-        parser.error("--sessions and --rounds must be at least 1, --think at least 0")
-    if not Path(CHROMIUM).exists():
+    if args.sessions < 1 or args.rounds < 1 or args.think < 0 or args.servers < 1:
+        parser.error("--sessions, --rounds and --servers must be at least 1, --think at least 0")
+    if args.driver == "browser" and not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} not found: apt-get install -y chromium")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
     if args.data_dir is not None:
@@ -555,9 +669,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="wb-load-") as tmp:
             phases = asyncio.run(bench(args, Path(tmp)))
     many = phases[-1]
-    figures = [f"sessions: {many.sessions}"]
+    figures = [f"sessions: {many.sessions}", f"servers: {args.servers}"]
     if args.think:
         figures.append(f"think: {args.think:g} s")
+    every = [v for values in many.seconds.values() for v in values]
+    figures += [f"all_actions_p50: {pct(every, 50):.2f} s", f"all_actions_p95: {pct(every, 95):.2f} s"]
     figures += [
         f"{name}_p95: {pct(many.seconds.get(action, []), 95):.2f} s"
         for action, name in HEADLINE.items()

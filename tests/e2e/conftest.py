@@ -123,11 +123,11 @@ def stop_app(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of the app running on a store seeded with a small demo universe."""
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} not found: install Debian's Chromium (apt-get install -y chromium)"
-        )
+    """URL of the app running on a store seeded with a small demo universe.
+
+    Browser tests skip without Chromium (browser_type_launch_args); the websocket tests
+    need only the server.
+    """
     data_dir = tmp_path_factory.mktemp("e2e-data")
     env = app_env(data_dir)
     seeded = subprocess.run(
