@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         description="`model` (the sentence-transformers model) or `hashing` (a fast "
         "word-hashing stand-in for tests and demos without torch).",
     )
+    app_model_threads: int = Field(
+        default=1,
+        ge=0,
+        description="Threads the embedding model uses per call in the app server, where many "
+        "users' calls queue for one model: 1 leaves the other cores to their sessions; 0 is "
+        "one per core. The command line (index builds) always uses one per core.",
+    )
     index_approximate_from: int = Field(
         default=100_000,
         description="Deal count from which the precedents vector index is approximate (HNSW) "

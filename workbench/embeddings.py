@@ -39,7 +39,9 @@ def default_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """The real model. Thread-safe: Streamlit sessions share one instance."""
 
-    def __init__(self, name: str = "all-MiniLM-L6-v2", path: Path | None = None) -> None:
+    def __init__(
+        self, name: str = "all-MiniLM-L6-v2", path: Path | None = None, *, threads: int | None = None
+    ) -> None:
         self.name = name
         self.path = Path(path) if path else default_model_path()
         if not self.path.is_dir():
@@ -49,6 +51,13 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
+        if threads:
+            # Process-wide. Calls are serialised below, so in a server where many sessions
+            # encode at once, more threads per call only spin (OpenMP waits busy) on the
+            # cores that the other sessions' Python work needs.
+            import torch
+
+            torch.set_num_threads(threads)
         self._model = SentenceTransformer(str(self.path), device="cpu")
         self.dimension = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
@@ -89,15 +98,20 @@ class HashingEmbedder:
         return out / np.where(norms == 0, 1.0, norms)
 
 
-def load_embedder(name: str, path: Path | None = None) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(name, path)
+def load_embedder(
+    name: str, path: Path | None = None, *, threads: int | None = None
+) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(name, path, threads=threads)
 
 
-def build_embedder(settings) -> Embedder:  # settings: workbench.config.Settings
-    """The embedder the settings name (WORKBENCH_EMBEDDER): the real model, or the hashing stand-in."""
+def build_embedder(settings, *, threads: int | None = None) -> Embedder:  # settings: Settings
+    """The embedder the settings name (WORKBENCH_EMBEDDER): the real model, or the hashing stand-in.
+
+    threads: torch threads per call for the whole process (None: torch's default, one per core).
+    """
     choice = (settings.embedder or "model").strip().lower()
     if choice == "hashing":
         return HashingEmbedder(256)
     if choice != "model":
         raise WorkbenchError(f"WORKBENCH_EMBEDDER must be 'model' or 'hashing', not {settings.embedder!r}")
-    return load_embedder(settings.model_name, settings.model_path)
+    return load_embedder(settings.model_name, settings.model_path, threads=threads)

@@ -154,16 +154,17 @@ def feature_cache():  # -> services.screening.FeatureCache
 
 
 @st.cache_resource(show_spinner="Loading the language model...")
-def _embedder(choice: str, model_name: str, model_path: str | None):  # -> workbench.embeddings.Embedder
+def _embedder(choice: str, model_name: str, model_path: str | None, threads: int):  # -> Embedder
     from workbench.embeddings import build_embedder
 
-    return build_embedder(get_settings())
+    return build_embedder(get_settings(), threads=threads or None)
 
 
 def embedder():  # -> workbench.embeddings.Embedder
     """The sentence embedder named by WORKBENCH_EMBEDDER, built once per process."""
     cfg = get_settings()
-    return _embedder(cfg.embedder, cfg.model_name, str(cfg.model_path) if cfg.model_path else None)
+    path = str(cfg.model_path) if cfg.model_path else None
+    return _embedder(cfg.embedder, cfg.model_name, path, cfg.app_model_threads)
 
 
 @st.cache_resource(show_spinner=False)

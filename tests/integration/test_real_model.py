@@ -59,3 +59,17 @@ def test_paraphrased_situation_finds_the_deal_without_shared_words(search, query
 def test_more_like_a_deal_reuses_its_stored_vector(search):
     hits = search(deal_key="M3", top=3).hits
     assert "M3" not in set(hits["key"]) and len(hits) == 3
+
+
+def test_the_app_server_runs_the_model_on_the_threads_it_is_given():
+    # The app passes WORKBENCH_APP_MODEL_THREADS (default 1): the model's calls are serialised,
+    # so extra threads per call would only spin on the cores the other sessions need.
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        limited = load_embedder("all-MiniLM-L6-v2", threads=1)
+        assert torch.get_num_threads() == 1
+        assert limited.encode(["a deal"]).shape == (1, 384)
+    finally:
+        torch.set_num_threads(before)

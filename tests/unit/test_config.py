@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pydantic
+import pytest
+
 from workbench.config import Settings, get_settings
 
 
@@ -18,3 +21,10 @@ def test_one_url_switches_the_store_to_postgresql(monkeypatch):
 def test_log_level_is_normalised(monkeypatch):
     monkeypatch.setenv("WORKBENCH_LOG_LEVEL", "debug")
     assert Settings().log_level == "DEBUG"
+
+
+def test_app_model_threads_default_to_one_and_refuse_a_negative_count(monkeypatch):
+    assert Settings().app_model_threads == 1
+    monkeypatch.setenv("WORKBENCH_APP_MODEL_THREADS", "-2")
+    with pytest.raises(pydantic.ValidationError, match="app_model_threads"):
+        Settings()
