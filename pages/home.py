@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import plotly.express as px
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from services.overview import Overview, store_overview
 from workbench import ui
 from workbench.access import Viewer
 from workbench.domain import DEAL_TYPE_LABELS, GICS_SECTORS, REGIONS
+from workbench.plots import stacked_bars
 
 EMPTY_STORE_MESSAGE = "The store is empty: import data on the Data page or run `workbench demo`."
 VOLUME = "Volume (USD m)"
@@ -52,28 +54,50 @@ def _metrics(ov: Overview) -> None:
             column.metric(label, f"{value:,}", help=help_text, border=True)
 
 
+# Figures are built once per distinct frame and shared by every session: st.cache_resource
+# hands back the object itself (st.cache_data would unpickle, that is re-validate, the
+# figure on each run), and nothing mutates it (st.plotly_chart serialises a copy). The
+# frame is the key, so a new overview (an import, another viewer's barriers) builds anew.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _volume_figure(volume: pd.DataFrame, measure: str) -> go.Figure:
+    fig = stacked_bars(
+        volume,
+        category="quarter",
+        value="volume_usd_m" if measure == VOLUME else "deals",
+        stack="deal_type",
+        stack_order=list(DEAL_TYPE_LABELS.values()),
+        value_title=measure,
+        hover="$%{customdata[0]:,.0f}m in %{customdata[1]:,} deals",
+        extra=["volume_usd_m", "deals"],
+    )
+    fig.update_layout(barmode="stack", height=380, margin=MARGIN, legend=LEGEND)
+    return fig
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _sector_figure(mix: pd.DataFrame) -> go.Figure:
+    fig = stacked_bars(
+        mix,
+        category="sector",
+        value="companies",
+        stack="region",
+        category_order=GICS_SECTORS,
+        stack_order=list(REGIONS),
+        horizontal=True,
+        value_title="Companies",
+        hover="%{value:,} companies",
+    )
+    fig.update_layout(barmode="stack", height=380, margin=MARGIN, legend=LEGEND)
+    return fig
+
+
 def _volume_chart(ov: Overview) -> None:
     st.subheader("Deal volume by quarter")
     if ov.quarterly_volume.empty:
         st.caption("No dated deals in the store.")
         return
     measure = st.radio("Measure", [VOLUME, COUNT], horizontal=True, label_visibility="collapsed")
-    y = "volume_usd_m" if measure == VOLUME else "deals"
-    fig = px.bar(
-        ov.quarterly_volume,
-        x="quarter",
-        y=y,
-        color="deal_type",
-        # Plotly orders categories by first appearance per trace; the frame is oldest first.
-        category_orders={
-            "quarter": list(dict.fromkeys(ov.quarterly_volume["quarter"])),
-            "deal_type": list(DEAL_TYPE_LABELS.values()),
-        },
-        labels={"quarter": "", "volume_usd_m": VOLUME, "deals": COUNT, "deal_type": "Deal type"},
-        hover_data={"volume_usd_m": ":,.0f", "deals": True},
-    )
-    fig.update_layout(barmode="stack", height=380, margin=MARGIN, legend=LEGEND)
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(_volume_figure(ov.quarterly_volume, measure), width="stretch")
 
 
 def _sector_chart(ov: Overview) -> None:
@@ -81,19 +105,7 @@ def _sector_chart(ov: Overview) -> None:
     if ov.sector_mix.empty:
         st.caption("No companies in the store.")
         return
-    order = [s for s in GICS_SECTORS if s in set(ov.sector_mix["sector"])]
-    order += sorted(set(ov.sector_mix["sector"]) - set(order))
-    fig = px.bar(
-        ov.sector_mix,
-        y="sector",
-        x="companies",
-        color="region",
-        orientation="h",
-        category_orders={"sector": order, "region": list(REGIONS)},
-        labels={"sector": "", "companies": "Companies", "region": "Region"},
-    )
-    fig.update_layout(barmode="stack", height=380, margin=MARGIN, legend=LEGEND)
-    st.plotly_chart(fig, width="stretch")
+    st.plotly_chart(_sector_figure(ov.sector_mix), width="stretch")
 
 
 def _latest_deals(ov: Overview) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from services.precedents import (PART_LABELS, PARTS, FusionWeights, PrecedentFilters, PrecedentQuery,
@@ -27,10 +26,18 @@ st.caption("Past deals most like the situation at hand, with the reasons each on
            "and the multiples they were done at.")  # fmt: skip
 
 
-# Keyed by viewer too: each sees only the deals their barriers allow.
-@st.cache_data(ttl=60, show_spinner=False)
-def _choices(url: str, viewer: Viewer) -> pd.DataFrame:
-    return deal_choices(session_factory=factory, viewer=viewer)
+# Keyed by viewer too: each sees only the deals their barriers allow. The labels of every
+# deal (for "More like a deal" and "Pin") are built once and shared, never mutated:
+# st.cache_data would unpickle thousands of them on every rerun, most of a run's time.
+@st.cache_resource(ttl=60, max_entries=256, show_spinner=False)
+def _deal_labels(url: str, viewer: Viewer) -> dict[str, str]:
+    choices = deal_choices(session_factory=factory, viewer=viewer)
+    return {k: f"{n} [{k}]" for k, n in zip(choices["key"], choices["name"])}
+
+
+@st.cache_resource(ttl=60, max_entries=256, show_spinner=False)
+def _keys_by_label(url: str, viewer: Viewer) -> dict[str, str]:
+    return {label: key for key, label in _deal_labels(url, viewer).items()}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -39,13 +46,12 @@ def _options(url: str, viewer: Viewer) -> dict[str, list[str]]:
 
 
 url = settings().resolved_database_url
-choices = _choices(url, viewer)
+labels = _deal_labels(url, viewer)
 options = _options(url, viewer)
-if choices.empty:
+if not labels:
     st.info("No deals in the store yet. Import deals on the Data page, or seed the demo universe.")
     st.stop()
-labels = {k: f"{n} [{k}]" for k, n in zip(choices["key"], choices["name"])}
-keys_by_label = {label: key for key, label in labels.items()}
+keys_by_label = _keys_by_label(url, viewer)
 
 
 def _type_label(value: str) -> str:

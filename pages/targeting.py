@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from services import screens, watchlists
@@ -13,6 +12,7 @@ from services.propensity import SCORES
 from services.screening import FIELDS, FieldKind, Op, ScreenResult, ScreenSpecError, field_choices, parse_spec, run_screen
 from services.targeting_export import export_screen_to_csv, export_screen_to_excel
 from workbench.errors import WorkbenchError
+from workbench.plots import horizontal_bars, stacked_bars
 from workbench.ui import current_viewer, feature_cache, session_factory, settings, show_error
 
 factory = session_factory()
@@ -25,6 +25,7 @@ state.setdefault("tg_next", 1)
 st.title("Targeting")
 st.caption("Screen the universe, rank by likelihood to transact, explain each name, export for the team.")
 
+SIZE_BANDS = ["small (<$2bn)", "mid ($2-10bn)", "large (>$10bn)", "unknown"]
 FIELD_NAMES = sorted(FIELDS, key=lambda n: (FIELDS[n].group, FIELDS[n].label))
 STATUS_COLOURS = {"entered": "#d4edda", "left": "#f8d7da", "up": "#d1ecf1", "down": "#fff3cd"}
 
@@ -135,18 +136,21 @@ if result is not None:
             if not result.factors.empty:
                 chosen = st.selectbox("Explain", list(labels), format_func=labels.get, key="tg_explain")
                 parts = result.factors[result.factors["company_id"] == chosen]
-                fig = px.bar(parts, x="contribution", y="label", orientation="h", hover_data=["value", "normalised", "weight"],
-                             labels={"contribution": "points of the score", "label": ""},
-                             title=f"Why {labels[chosen]}")  # fmt: skip
-                fig.update_layout(yaxis={"categoryorder": "total ascending"}, height=320)
+                tips = [f"value {r.value:,.4g} · normalised {r.normalised:.2f} · weight {r.weight:g}"
+                        for r in parts.itertuples()]  # fmt: skip
+                fig = horizontal_bars(parts["label"].tolist(), parts["contribution"].tolist(), hover=tips,
+                                      title=f"Why {labels[chosen]}", value_title="points of the score")  # fmt: skip
+                fig.update_layout(height=320)
                 st.plotly_chart(fig, width="stretch")
         with charts[1]:
             by = result.rows.assign(
-                size=pd.cut(result.rows["market_cap_usd_m"], [0, 2_000, 10_000, float("inf")], labels=["small (<$2bn)", "mid ($2-10bn)", "large (>$10bn)"]).astype(str).replace("nan", "unknown"),
+                size=pd.cut(result.rows["market_cap_usd_m"], [0, 2_000, 10_000, float("inf")], labels=SIZE_BANDS[:3]).astype(str).replace("nan", "unknown"),
                 sector=result.rows["sector"].fillna("unknown"),
             )  # fmt: skip
-            fig = px.histogram(by, y="sector", color="size", title="Result by sector and size")
-            fig.update_layout(height=320, yaxis_title="")
+            counts = by.groupby(["sector", "size"], sort=False).size().rename("companies").reset_index()
+            fig = stacked_bars(counts, category="sector", value="companies", stack="size", horizontal=True,
+                               stack_order=SIZE_BANDS, value_title="Companies", hover="%{value:,} companies")  # fmt: skip
+            fig.update_layout(height=320, title_text="Result by sector and size", legend_title_text="size")
             st.plotly_chart(fig, width="stretch")
 
         with st.expander("Add names to a watchlist"):

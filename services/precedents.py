@@ -748,26 +748,27 @@ def multiples_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 def multiple_vs_size_figure(frame: pd.DataFrame, metric: str = "ev_ebitda"):
     """Scatter of a multiple against deal size (log scale), pinned deals marked."""
-    import plotly.express as px
+    from workbench.plots import markers
 
     data = frame.assign(size=frame["enterprise_value_usd_m"].fillna(frame["size_usd_m"]))
     data = data.dropna(subset=["size", metric])
-    data = data.assign(kind=np.where(data.get("pinned", False), "pinned", "hit"))
-    fig = px.scatter(data, x="size", y=metric, color="kind", hover_name="name", log_x=True,
-                     labels={"size": "EV or size ($m, log)", metric: MULTIPLES.get(metric, metric)},
-                     title=f"{MULTIPLES.get(metric, metric)} vs size")  # fmt: skip
+    pinned = data["pinned"].fillna(False).astype(bool) if "pinned" in data else pd.Series(False, index=data.index)
+    label = MULTIPLES.get(metric, metric)
+    fig = markers({"hit": data[~pinned], "pinned": data[pinned]}, x="size", y=metric, text="name", log_x=True,
+                  x_title="EV or size ($m, log)", y_title=label, title=f"{label} vs size")  # fmt: skip
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend_title_text="")
     return fig
 
 
 def multiples_over_time_figure(frame: pd.DataFrame, metric: str = "ev_ebitda"):
     """A multiple by announcement date, with the set's median as a line."""
-    import plotly.express as px
+    from workbench.plots import markers
 
     data = frame.dropna(subset=["announced_date", metric])
-    fig = px.scatter(data, x="announced_date", y=metric, hover_name="name",
-                     labels={"announced_date": "Announced", metric: MULTIPLES.get(metric, metric)},
-                     title=f"{MULTIPLES.get(metric, metric)} over time")  # fmt: skip
+    label = MULTIPLES.get(metric, metric)
+    fig = markers({"deals": data}, x="announced_date", y=metric, text="name", x_title="Announced",
+                  y_title=label, title=f"{label} over time")  # fmt: skip
+    fig.update_traces(hovertemplate=f"<b>%{{text}}</b><br>Announced: %{{x|%d %b %Y}}<br>{label}: %{{y:,.1f}}<extra></extra>")
     if len(data):
         fig.add_hline(y=float(data[metric].median()), line_dash="dot", annotation_text="median")
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.overview import store_overview
 from workbench.demo import DemoSummary
 from workbench.models import AlertEvent, AlertRule, Company, Watchlist
 
@@ -100,14 +103,23 @@ def test_home_on_an_empty_store_says_so_and_shows_no_figures(app, app_store):
 
 
 def test_home_volume_chart_switches_between_volume_and_deal_count(
-    app, seeded_app_store: DemoSummary
+    app, seeded_app_store: DemoSummary, app_store
 ):
     at = app().run()
+    volume = json.loads(at.get("plotly_chart")[0].proto.spec)
 
     at.radio[0].set_value("Number of deals").run()
 
     assert not at.exception
     assert at.radio[0].value == "Number of deals"
+    count = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert volume["layout"]["yaxis"]["title"]["text"] == "Volume (USD m)"
+    assert count["layout"]["yaxis"]["title"]["text"] == "Number of deals"
+    # The stacked bars add up to the deals of the quarters shown, and the volumes to theirs.
+    quarters = store_overview(session_factory=app_store).quarterly_volume
+    assert sum(sum(t["y"]) for t in count["data"]) == quarters["deals"].sum() > 0
+    assert sum(sum(t["y"]) for t in volume["data"]) == pytest.approx(quarters["volume_usd_m"].sum())
+    assert {t["name"] for t in count["data"]} <= {t["name"] for t in volume["data"]}
 
 
 def test_home_with_companies_but_no_deals_renders_without_exception(app, app_store):
