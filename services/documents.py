@@ -410,6 +410,7 @@ class _Lru:
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._pending: dict[tuple[Any, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[Any, ...]) -> Any:
@@ -425,6 +426,28 @@ class _Lru:
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def get_or_compute(self, key: tuple[Any, ...], compute: Any) -> Any:
+        """The cached value, or compute() once however many sessions ask for it at once.
+
+        Without this, users who open the same new document together would each summarise it.
+        """
+        value = self.get(key)
+        if value is not None:
+            return value
+        with self._lock:
+            pending = self._pending.setdefault(key, threading.Lock())
+        try:
+            with pending:  # the first caller computes; the others wait, then find it cached
+                value = self.get(key)
+                if value is None:
+                    value = compute()
+                    self.put(key, value)
+                return value
+        finally:
+            with self._lock:
+                if self._pending.get(key) is pending and not pending.locked():
+                    del self._pending[key]
 
     def clear(self) -> None:
         with self._lock:
@@ -478,19 +501,17 @@ def summarize_text(
     if not normalised:
         text = normalise(text).text
     key = (*_text_key(text, embedder), max_sentences, max_words)
-    cached = _SUMMARIES.get(key)
-    if cached is not None:
-        return text, cached  # type: ignore[no-any-return]
-    spans = split_sentences(text)
-    # vectors of every sentence exist once a question was asked; otherwise the summariser
-    # embeds only its candidate sentences, which is what keeps a long transcript fast
-    vectors = _cached_vectors(text, embedder) if spans else None
-    sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
-                                max_words=max_words, vectors=vectors)
-    figures = extract_key_figures(text, spans)
-    summary = DocumentSummary(None, sentences, figures, len(spans))
-    _SUMMARIES.put(key, summary)
-    return text, summary
+
+    def compute() -> DocumentSummary:
+        spans = split_sentences(text)
+        # vectors of every sentence exist once a question was asked; otherwise the summariser
+        # embeds only its candidate sentences, which is what keeps a long transcript fast
+        vectors = _cached_vectors(text, embedder) if spans else None
+        sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
+                                    max_words=max_words, vectors=vectors)
+        return DocumentSummary(None, sentences, extract_key_figures(text, spans), len(spans))
+
+    return text, _SUMMARIES.get_or_compute(key, compute)
 
 
 def summarize_document(
