@@ -297,6 +297,17 @@ def _rule_info(session: Session, r: AlertRule) -> RuleInfo:
                     _scope_label(session, r.scope_type, r.scope_value), r.enabled, description)  # fmt: skip
 
 
+def _rule_name_taken(session: Session, name: str, viewer: Viewer) -> None:
+    """Refuse a name another rule holds. Names are unique across the barrier (one column, one
+    constraint); for a rule on a watchlist the viewer may not see, the message says only that
+    the name is unavailable, never that such a rule exists."""
+    if session.scalar(select(AlertRule.id).where(AlertRule.name == name)) is None:
+        return
+    if session.scalar(select(AlertRule.id).where(AlertRule.name == name, rule_visible(viewer))) is not None:
+        raise AlertRuleError(f"an alert rule named {_shown(name)} already exists")
+    raise AlertRuleError(f"the name {_shown(name)} cannot be used for an alert rule: choose another")
+
+
 def create_rule(name: str, rule_type: str, params: dict[str, Any] | None = None, *,
                 session_factory: sessionmaker[Session], user: str, scope_type: str = "all",
                 scope_value: str | None = None, enabled: bool = True, viewer: Viewer = PUBLIC) -> RuleInfo:  # fmt: skip
@@ -306,8 +317,7 @@ def create_rule(name: str, rule_type: str, params: dict[str, Any] | None = None,
     checked = validate_params(rule_type, params)
     with session_factory.begin() as session:
         scope_value = _check_scope(session, scope_type, scope_value, viewer)
-        if session.scalar(select(AlertRule.id).where(AlertRule.name == name)) is not None:
-            raise AlertRuleError(f"an alert rule named {_shown(name)} already exists")
+        _rule_name_taken(session, name, viewer)
         rule = AlertRule(name=name, rule_type=rule_type, params=checked, scope_type=scope_type,
                          scope_value=scope_value, enabled=enabled, created_by=user)  # fmt: skip
         session.add(rule)

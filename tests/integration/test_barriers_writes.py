@@ -187,6 +187,24 @@ def test_an_outsider_cannot_disable_or_delete_a_rule_on_a_hidden_watchlist(barri
         assert s.get(AlertRule, rule.id) is None
 
 
+def test_a_hidden_rules_name_is_refused_without_confirming_the_rule(barrier):
+    st, _, member, outsider, _ = barrier
+    sf = st.session_factory
+    with sf() as s:
+        list_id = s.scalar(select(Watchlist.id).where(Watchlist.team_id.is_not(None)))
+    alerts.create_rule(f"{SECRET} highs", "high_52w", {}, session_factory=sf, user=member.user,
+                       scope_type="watchlist", scope_value=str(list_id), viewer=member)  # fmt: skip
+    with pytest.raises(alerts.AlertRuleError) as hidden:
+        alerts.create_rule(f"{SECRET} highs", "new_deal", {}, session_factory=sf, user=outsider.user,
+                           viewer=outsider)  # fmt: skip
+    assert "cannot be used" in str(hidden.value) and "exists" not in str(hidden.value)
+    with pytest.raises(alerts.AlertRuleError, match="already exists"):  # the team sees its own rule
+        alerts.create_rule(f"{SECRET} highs", "new_deal", {}, session_factory=sf, user=member.user,
+                           viewer=member)  # fmt: skip
+    with sf() as s:
+        assert s.scalar(select(func.count()).select_from(AlertRule)) == 1
+
+
 def test_an_alert_run_summary_counts_only_what_its_viewer_may_see(barrier):
     st, _, member, outsider, _ = barrier
     sf = st.session_factory
