@@ -60,6 +60,8 @@ class TimestampMixin:
 
 class Company(TimestampMixin, Base):
     __tablename__ = "companies"
+    # max(updated_at) is in every screen's store fingerprint: without it, a scan per run.
+    __table_args__ = (Index("ix_companies_updated_at", "updated_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Natural key used by importers to upsert: a vendor id, CIK, or "TICKER" by default.
@@ -126,7 +128,10 @@ class DebtInstrument(Base):
 
 class Deal(TimestampMixin, Base):
     __tablename__ = "deals"
-    __table_args__ = (Index("ix_deals_type_date", "deal_type", "announced_date"),)
+    __table_args__ = (
+        Index("ix_deals_type_date", "deal_type", "announced_date"),
+        Index("ix_deals_updated_at", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)

@@ -31,3 +31,30 @@ def test_upgrading_an_sqlite_store_with_data_keeps_child_rows_of_rebuilt_tables(
         assert conn.scalar(select(func.count()).select_from(WatchlistItem.__table__)) == 1
         # and foreign keys are enforced again on the pooled connection afterwards
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_declare(tmp_path: Path):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from workbench.models import Base
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    migrate(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    # An index or column in the models that no migration creates (or the reverse) is a store
+    # that differs between a fresh install and an upgraded one.
+    assert diff == []
+
+
+def test_the_screen_fingerprints_latest_change_is_an_index_lookup_not_a_scan(tmp_path: Path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    migrate(engine)
+    with engine.connect() as conn:
+        for table in ("companies", "deals"):
+            plan = " ".join(
+                str(row[-1])
+                for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN SELECT max(updated_at) FROM {table}")
+            )
+            assert f"INDEX ix_{table}_updated_at" in plan, plan
