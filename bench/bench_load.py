@@ -31,7 +31,8 @@ One untimed warm-up session per app process runs first (each loads the model and
 index then), then a phase with one session, then one with --sessions sessions at once.
 
     .venv/bin/python bench/bench_load.py [--sessions 20] [--rounds 1] [--think 0]
-        [--driver websocket|browser] [--servers 1] [--data-dir DIR] [--profile FILE]
+        [--driver websocket|browser] [--servers 1] [--data-dir DIR] [--database-url URL]
+        [--profile FILE]
 
 --think makes each user of the many-session phase pause before every action (uniform
 between 0 and twice the given seconds, not timed): 0, the default, is the worst case of
@@ -41,7 +42,8 @@ every user clicking at once.
 as a load balancer with sticky sessions in front of N replicas would.
 
 --data-dir keeps the seeded and indexed store between runs (seeded when it has no
-database yet). --profile records the first server with py-spy (collapsed stacks) during
+database yet). --database-url runs on another store, PostgreSQL for a team; seed it first
+(`workbench demo`); the index is brought up to date before the clock starts. --profile records the first server with py-spy (collapsed stacks) during
 the many-session phase.
 """
 
@@ -555,6 +557,8 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 
 async def bench(args: argparse.Namespace, data_dir: Path) -> list[Phase]:
     env = app_env(data_dir)
+    if args.database_url:
+        env["WORKBENCH_DATABASE_URL"] = args.database_url
     prepare_store(env, data_dir)
     apps: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
@@ -628,6 +632,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="reuse this store (seeded when empty)"
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="run on this store (e.g. PostgreSQL) instead of SQLite in the data folder; "
+        "seed it first with `workbench demo`",
     )
     parser.add_argument(
         "--timeout", type=float, default=180.0, help="seconds before an action counts as failed"
