@@ -401,7 +401,7 @@ async def _ws_screen(s: StreamlitSession) -> float:
 
 
 async def _ws_precedents(s: StreamlitSession, situation: str) -> float:
-    await s.set("text_area", "Describe the situation", situation)
+    s.set("text_area", "Describe the situation", situation)
     run = await s.click("Find precedents")
     _expect(run, "the ranked precedents", bool(re.search(r"precedents from [\d,]+ deals", run.texts())))
     _expect(run, "the precedents table", bool(run.of_kind("dataframe")))

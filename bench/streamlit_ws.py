@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,11 +128,10 @@ class StreamlitSession:
         self._values.clear()  # a page's widgets are its own
         return await self.rerun()
 
-    async def set(self, kind: str, label: str, value: Any) -> None:
+    def set(self, kind: str, label: str, value: Any) -> None:
         """Hold a value for a widget of the last run; it is sent with the next run."""
-        self._values[self.last.widget(kind, label).id] = _state(
-            self.last.widget(kind, label), value
-        )
+        widget = self.last.widget(kind, label)
+        self._values[widget.id] = _state(widget, value)
 
     async def click(self, label: str) -> Run:
         """Press a button (or a form's submit button): one run with its trigger set."""
@@ -143,12 +143,12 @@ class StreamlitSession:
         """Pick an option of a select box (by its text or its position) and run."""
         box = self.last.widget("selectbox", label)
         text = box.proto.options[option] if isinstance(option, int) else option
-        await self.set("selectbox", label, text)
+        self.set("selectbox", label, text)
         return await self.rerun()
 
     # --- the protocol ---------------------------------------------------------------
 
-    async def rerun(self, extra: list[WidgetState] = ()) -> Run:  # type: ignore[assignment]
+    async def rerun(self, extra: Sequence[WidgetState] = ()) -> Run:
         assert self._ws is not None, "use the session in 'async with'"
         state = ClientState(page_script_hash=self.page_hash, query_string="")
         state.widget_states.widgets.extend([*self._values.values(), *extra])

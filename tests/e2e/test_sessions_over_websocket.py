@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,13 @@ from bench_load import (  # noqa: E402
     _ws_summary,
 )
 from streamlit_ws import SessionError, StreamlitSession  # noqa: E402
+
+
+def _run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's sync tests in the same worker leave
+    an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_one_user_goes_through_home_screen_precedents_and_a_summary(app_url: str) -> None:
@@ -44,7 +52,7 @@ def test_one_user_goes_through_home_screen_precedents_and_a_summary(app_url: str
             assert "<mark>" in s.last.texts()
             return {"screen": screen, "precedents": precedents, "summary": summary, "rows": len(ranked)}
 
-    figures = asyncio.run(session())
+    figures = _run(session())
     assert figures["rows"] >= 1
     assert all(figures[k] > 0 for k in ("screen", "precedents", "summary"))
 
@@ -58,4 +66,4 @@ def test_a_missing_page_or_widget_is_an_error_not_a_silent_pass(app_url: str) ->
             with pytest.raises(SessionError, match="no button labelled 'Launch'"):
                 await s.click("Launch")
 
-    asyncio.run(session())
+    _run(session())
