@@ -20,7 +20,7 @@ from services.imports import (
     source_from_bytes,
 )
 from workbench.errors import WorkbenchError
-from workbench.ui import current_viewer, session_factory, show_error
+from workbench.ui import current_viewer, forget_store_reads, session_factory, show_error
 
 NOT_MAPPED = "(not mapped)"
 T = TypeVar("T")
@@ -90,7 +90,7 @@ with tab_import:
                                         mapping=overrides, skip_invalid=skip, viewer=importer)  # fmt: skip
                     st.session_state["import_result"] = result
                     st.session_state["import_generation"] = st.session_state.get("import_generation", 0) + 1
-                    st.cache_data.clear()  # other pages' cached reads are now stale
+                    forget_store_reads()  # other pages' cached reads are now stale
                 except ImportRejected as exc:
                     st.error(str(exc))
         except WorkbenchError as exc:

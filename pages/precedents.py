@@ -14,7 +14,8 @@ from services.precedents_export import export_precedents_to_excel
 from workbench.domain import DEAL_TYPE_LABELS, DealType
 from workbench.errors import WorkbenchError
 from workbench.access import Viewer
-from workbench.ui import current_viewer, embedder, precedent_engine, session_factory, settings, show_error
+from workbench.ui import (current_viewer, embedder, precedent_engine, session_factory, settings, show_error,
+                          store_generation)  # fmt: skip
 
 factory = session_factory()
 viewer = current_viewer()
@@ -29,15 +30,16 @@ st.caption("Past deals most like the situation at hand, with the reasons each on
 # Keyed by viewer too: each sees only the deals their barriers allow. The labels of every
 # deal (for "More like a deal" and "Pin") are built once and shared, never mutated:
 # st.cache_data would unpickle thousands of them on every rerun, most of a run's time.
+# An import in this process starts a new generation, so new deals show at once.
 @st.cache_resource(ttl=60, max_entries=256, show_spinner=False)
-def _deal_labels(url: str, viewer: Viewer) -> dict[str, str]:
+def _deal_labels(url: str, viewer: Viewer, generation: int) -> dict[str, str]:
     choices = deal_choices(session_factory=factory, viewer=viewer)
     return {k: f"{n} [{k}]" for k, n in zip(choices["key"], choices["name"])}
 
 
 @st.cache_resource(ttl=60, max_entries=256, show_spinner=False)
-def _keys_by_label(url: str, viewer: Viewer) -> dict[str, str]:
-    return {label: key for key, label in _deal_labels(url, viewer).items()}
+def _keys_by_label(url: str, viewer: Viewer, generation: int) -> dict[str, str]:
+    return {label: key for key, label in _deal_labels(url, viewer, generation).items()}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -46,12 +48,13 @@ def _options(url: str, viewer: Viewer) -> dict[str, list[str]]:
 
 
 url = settings().resolved_database_url
-labels = _deal_labels(url, viewer)
+generation = store_generation()
+labels = _deal_labels(url, viewer, generation)
 options = _options(url, viewer)
 if not labels:
     st.info("No deals in the store yet. Import deals on the Data page, or seed the demo universe.")
     st.stop()
-keys_by_label = _keys_by_label(url, viewer)
+keys_by_label = _keys_by_label(url, viewer, generation)
 
 
 def _type_label(value: str) -> str:

@@ -19,8 +19,9 @@ def _ordered(present: Sequence[object], preferred: Sequence[object] | None) -> l
     seen = list(dict.fromkeys(present))
     if not preferred:
         return seen
-    first = [v for v in preferred if v in set(seen)]
-    return first + [v for v in seen if v not in set(first)]
+    first = [v for v in dict.fromkeys(preferred) if v in set(seen)]
+    placed = set(first)
+    return first + [v for v in seen if v not in placed]
 
 
 def stacked_bars(
@@ -47,7 +48,8 @@ def stacked_bars(
     for name in _ordered(frame[stack].tolist(), stack_order):
         part = frame[frame[stack] == name]
         where, size = part[category].tolist(), part[value].tolist()
-        tip = f"%{{{'y' if horizontal else 'x'}}}<br>{name}<br>" + hover.replace(
+        # The trace's name comes from the data: plotly fills it in, it is never template text.
+        tip = f"%{{{'y' if horizontal else 'x'}}}<br>%{{fullData.name}}<br>" + hover.replace(
             "%{value", "%{x" if horizontal else "%{y"
         )
         traces.append(

@@ -127,7 +127,24 @@ def _seed_if_empty(factory: sessionmaker[Session], cfg: Settings) -> None:
         progress=lambda frac, msg: bar.progress(min(max(frac, 0.0), 1.0), text=msg),
     )
     bar.empty()
+    forget_store_reads()
+
+
+@st.cache_resource(show_spinner=False)
+def _store_generation() -> list[int]:
+    return [0]
+
+
+def store_generation() -> int:
+    """Changes when this process has written to the store in bulk (an import, the demo
+    seeding): a cache_resource key for shared reads that must not outlive that."""
+    return _store_generation()[0]
+
+
+def forget_store_reads() -> None:
+    """After an import or seeding: every page's cached reads of the store are stale."""
     st.cache_data.clear()
+    _store_generation()[0] += 1
 
 
 def show_error(exc: Exception) -> None:

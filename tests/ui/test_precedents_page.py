@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from workbench.config import get_settings
-from workbench.models import AuditEntry
+from workbench.models import AuditEntry, Deal
 
 
 
@@ -82,3 +82,17 @@ def test_empty_query_shows_a_clear_error_and_no_results(app, seeded_app_store):
 def test_empty_store_says_how_to_get_deals(app, app_store):
     at = _page(app)
     assert any("No deals" in i.value for i in at.info)
+
+
+def test_deals_imported_in_this_process_are_offered_at_once(app, seeded_app_store, app_store):
+    at = _page(app)
+    before = at.selectbox(key="pr_deal").options
+    with app_store.begin() as s:
+        s.add(Deal(key="NEW-1", name="Fresh carve-out", deal_type="ma", description="A carve-out."))
+    at.run()
+    assert at.selectbox(key="pr_deal").options == before  # the shared labels are cached...
+    from workbench import ui
+
+    ui.forget_store_reads()  # ...until an import or the seeding says the store changed
+    at.run()
+    assert "Fresh carve-out [NEW-1]" in at.selectbox(key="pr_deal").options

@@ -24,7 +24,8 @@ def test_stacked_bars_have_one_trace_per_stack_value_in_the_order_asked():
     ma = fig.data[1]
     assert list(ma.x) == ["2025Q4", "2026Q1"] and list(ma.y) == [900.0, 1_500.0]
     assert [list(row) for row in ma.customdata] == [[900.0, 3], [1_500.0, 4]]
-    assert "%{customdata[1]}" in ma.hovertemplate and "M&A" in ma.hovertemplate
+    assert "%{customdata[1]}" in ma.hovertemplate and "%{fullData.name}" in ma.hovertemplate
+    assert "M&A" not in ma.hovertemplate  # data never becomes template text
     assert fig.layout.barmode == "stack"
     assert list(fig.layout.xaxis.categoryarray) == ["2025Q4", "2026Q1", "2026Q2"]
     # Every bar of the frame is drawn once.
