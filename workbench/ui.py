@@ -56,7 +56,11 @@ def _oidc_configured() -> bool:
 def _oidc_claims() -> dict[str, object] | None:
     if not _oidc_configured():
         return None
-    return {"is_logged_in": bool(st.user.is_logged_in), **{k: v for k, v in st.user.to_dict().items()}}
+    claims = dict(st.user.to_dict())
+    # Streamlit adds is_logged_in only when it finds the [auth] section itself: without it,
+    # nobody is signed in (never an exception on every page).
+    claims["is_logged_in"] = bool(claims.get("is_logged_in", False))
+    return claims
 
 
 def current_viewer():  # -> workbench.access.Viewer

@@ -64,3 +64,26 @@ def test_behind_the_proxy_a_request_without_the_user_header_gets_no_page(app, fi
     assert any("access is refused" in e.value for e in at.error)
     assert not at.tabs and not at.dataframe
     assert "test-user" not in " ".join(c.value for c in at.sidebar.caption)
+
+
+def test_with_the_example_sign_on_secrets_a_stranger_gets_a_sign_in_button_and_no_page(app, filled, monkeypatch):
+    import tomllib
+
+    from tests.ui.conftest import ROOT
+
+    _env(monkeypatch, AUTH="oidc")
+    at = app()
+    example = tomllib.loads((ROOT / ".streamlit" / "secrets.example.toml").read_text())
+    at.secrets["auth"] = example["auth"]
+    at.switch_page("pages/compliance.py").run()
+    assert not at.exception
+    assert any("sign in" in e.value.lower() for e in at.error)
+    assert not at.tabs and not at.dataframe
+    sign_in = [b for b in at.button if b.label == "Sign in"]
+    assert sign_in, [b.label for b in at.button]
+    # Streamlit's login checks the [auth] keys and that Authlib is installed before it
+    # redirects to the provider: the example file and the requirements pass both.
+    from streamlit.auth_util import is_authlib_installed
+
+    assert is_authlib_installed()
+    assert {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"} <= set(example["auth"])
