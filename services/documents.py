@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import re
 import threading
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
@@ -35,11 +37,13 @@ from workbench.errors import WorkbenchError
 from workbench.excel import BankerWorkbook, Column
 from workbench.figures import KeyFigure, extract_key_figures
 from workbench.loaders import DocumentError, LoadedText, expand_paths, load_bytes, load_pasted, load_path
-from workbench.models import Company, DealTeam, Document
+from workbench.models import Company, DealTeam, Document, StoredSummary
 from workbench.progress import ProgressCallback, no_progress
-from workbench.summarize import SummarySentence, summarize_spans
+from workbench.summarize import METHOD, SummarySentence, summarize_spans
 from workbench.text import Span, normalise, split_sentences
 from workbench.user_input import plain_text, clean_upload_name
+
+_log = logging.getLogger(__name__)
 
 NOT_ENOUGH_EVIDENCE = "not enough evidence in the documents"
 
@@ -501,17 +505,54 @@ def summarize_text(
     if not normalised:
         text = normalise(text).text
     key = (*_text_key(text, embedder), max_sentences, max_words)
+    return text, _SUMMARIES.get_or_compute(key, lambda: _compute_summary(text, embedder, max_sentences, max_words))
 
-    def compute() -> DocumentSummary:
-        spans = split_sentences(text)
-        # vectors of every sentence exist once a question was asked; otherwise the summariser
-        # embeds only its candidate sentences, which is what keeps a long transcript fast
-        vectors = _cached_vectors(text, embedder) if spans else None
-        sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
-                                    max_words=max_words, vectors=vectors)
-        return DocumentSummary(None, sentences, extract_key_figures(text, spans), len(spans))
 
-    return text, _SUMMARIES.get_or_compute(key, compute)
+def _compute_summary(text: str, embedder: Embedder, max_sentences: int | None,
+                     max_words: int | None) -> DocumentSummary:  # fmt: skip
+    spans = split_sentences(text)
+    # vectors of every sentence exist once a question was asked; otherwise the summariser
+    # embeds only its candidate sentences, which is what keeps a long transcript fast
+    vectors = _cached_vectors(text, embedder) if spans else None
+    sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
+                                max_words=max_words, vectors=vectors)
+    return DocumentSummary(None, sentences, extract_key_figures(text, spans), len(spans))
+
+
+def _length(max_sentences: int | None, max_words: int | None) -> str:
+    return f"words={max_words}" if max_words is not None else f"sentences={max_sentences}"
+
+
+def _stored_where(document_id: int, sha: str, embedder: Embedder, length: str) -> Any:
+    return (StoredSummary.document_id == document_id, StoredSummary.text_sha256 == sha,
+            StoredSummary.model_name == embedder.name, StoredSummary.method == METHOD,
+            StoredSummary.length == length)  # fmt: skip
+
+
+def _read_stored(session_factory: sessionmaker[Session], document_id: int, sha: str,
+                 embedder: Embedder, length: str) -> DocumentSummary | None:  # fmt: skip
+    with session_factory() as s:
+        payload = s.scalar(select(StoredSummary.payload).where(*_stored_where(document_id, sha, embedder, length)))
+    if payload is None:
+        return None
+    return DocumentSummary(None, [SummarySentence(**x) for x in payload["sentences"]],
+                           [KeyFigure(**x) for x in payload["key_figures"]], int(payload["sentence_count"]))  # fmt: skip
+
+
+def _write_stored(session_factory: sessionmaker[Session], document_id: int, sha: str, embedder: Embedder,
+                  length: str, summary: DocumentSummary) -> None:  # fmt: skip
+    """Keep a computed summary for every replica. Best effort: a reader whose write fails
+    (another replica stored it first, a read-only or full database) still gets its summary."""
+    payload = {"sentences": [asdict(x) for x in summary.sentences],
+               "key_figures": [asdict(x) for x in summary.key_figures], "sentence_count": summary.sentence_count}  # fmt: skip
+    try:
+        with session_factory.begin() as s:
+            s.add(StoredSummary(document_id=document_id, text_sha256=sha, model_name=embedder.name,
+                                method=METHOD, length=length, payload=payload))  # fmt: skip
+    except IntegrityError:
+        pass  # stored meanwhile by another session or replica: the same summary
+    except SQLAlchemyError as exc:
+        _log.warning("summary of document %s not stored: %s", document_id, exc.__class__.__name__)
 
 
 def summarize_document(
@@ -525,8 +566,22 @@ def summarize_document(
 ) -> DocumentSummary:
     """Ranked summary sentences with offsets into the stored text, and the key figures."""
     info, text = get_document(document_id, session_factory=session_factory, viewer=viewer)
-    _, summary = summarize_text(text, embedder=embedder, max_sentences=max_sentences,
-                                max_words=max_words, normalised=True)
+    if max_sentences is not None and max_sentences < 1:
+        raise WorkbenchError("--max-sentences must be at least 1")
+    if max_words is not None and max_words < 1:
+        raise WorkbenchError("--max-words must be at least 1")
+    name, sha = _text_key(text, embedder)
+    length = _length(max_sentences, max_words)
+
+    def stored_or_computed() -> DocumentSummary:
+        # Another replica (or this one before a restart) may have summarised it already.
+        found = _read_stored(session_factory, document_id, sha, embedder, length)
+        if found is None:
+            found = _compute_summary(text, embedder, max_sentences, max_words)
+            _write_stored(session_factory, document_id, sha, embedder, length, found)
+        return found
+
+    summary = _SUMMARIES.get_or_compute((name, sha, max_sentences, max_words), stored_or_computed)
     return DocumentSummary(info, summary.sentences, summary.key_figures, summary.sentence_count)
 
 

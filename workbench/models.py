@@ -207,6 +207,28 @@ class Document(TimestampMixin, Base):
     )
 
 
+class StoredSummary(Base):
+    """A document's summary and key figures as computed once, for every replica and restart.
+
+    Keyed by what determines it: the text (its hash), the model, the summariser's method
+    version and the length asked for. A new text or method simply finds no row.
+    """
+
+    __tablename__ = "document_summaries"
+    __table_args__ = (UniqueConstraint("document_id", "text_sha256", "model_name", "method", "length"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    model_name: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(40))
+    length: Mapped[str] = mapped_column(String(40))  # "sentences=5" or "words=120"
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, server_default=func.now()
+    )
+
+
 class Price(Base):
     __tablename__ = "prices"
 

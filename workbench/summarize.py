@@ -29,6 +29,11 @@ from workbench.figures import _FIGURE as FIGURE_PATTERN  # what count_figures co
 from workbench.text import Span, split_sentences
 
 
+# Stored summaries (document_summaries) are keyed on this: change it whenever a change here
+# or in the key-figure extraction changes what a summary of the same text comes out as.
+METHOD = "clauses-1"
+
+
 @dataclass(frozen=True)
 class SummarySentence:
     text: str  # exactly document_text[start:end]: a sentence or clauses of one

@@ -204,7 +204,8 @@ def _alerts(st, ids, v, tmp_path):
 READERS = {
     "overview": _overview,
     **{f"browse {t}": _browse(t) for t in ("deals", "deal_parties", "documents", "watchlists", "watchlist_items",
-                                           "alert_events", "alert_rules", "deal_embeddings", "deal_teams")},
+                                           "alert_events", "alert_rules", "deal_embeddings", "deal_teams",
+                                           "document_summaries")},
     "precedents search": _precedent_search,
     "precedents more-like a hidden deal": _precedent_like,
     "precedents export": _precedent_export,
@@ -226,6 +227,10 @@ def test_private_rows_are_seen_by_the_team_and_compliance_only(barrier, tmp_path
     if name == "browse deal_embeddings":  # vectors exist once the precedents index ran
         precedents.search_precedents(precedents.PrecedentQuery(text="x"), session_factory=st.session_factory,
                                      embedder=HashingEmbedder(64), engine=_engine(tmp_path / "warm"))  # fmt: skip
+    if name == "browse document_summaries":  # summaries are stored once someone has read them
+        for doc in ("private_doc", "public_doc"):
+            documents.summarize_document(ids[doc], session_factory=st.session_factory, embedder=HashingEmbedder(64),
+                                         viewer=member)  # fmt: skip
     reader = READERS[name]
     public = PUBLIC_MARKERS.get(name, PUBLIC_WORD)
     for viewer in (member, compliance):

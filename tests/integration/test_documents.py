@@ -18,6 +18,7 @@ from services.documents import (
     IngestLimits,
     LlmEndpoint,
     answer_question,
+    clear_summary_caches,
     export_summary_excel,
     export_summary_markdown,
     get_document,
@@ -31,7 +32,7 @@ from services.documents import (
 from workbench.embeddings import HashingEmbedder
 from workbench.errors import WorkbenchError
 from workbench.loaders import DocumentError
-from workbench.models import AuditEntry, Company, Document
+from workbench.models import AuditEntry, Company, Document, StoredSummary
 
 LIMITS = IngestLimits(max_bytes=2_000_000, max_pages=50)
 EMBEDDER = HashingEmbedder(256)
@@ -131,6 +132,76 @@ def test_summary_and_figures_point_into_the_stored_text(store):
         assert ctx.sentence == s.text and len(ctx.before) <= 30
     assert {f.text for f in summary.key_figures} >= {"$1.52 billion", "$6.1 billion to $6.3 billion", "41.5%"}
     assert all(text[f.start : f.end] == f.text for f in summary.key_figures)
+
+
+class _Counting(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(256)
+        self.calls = 0
+
+    def encode(self, texts, **kwargs):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return super().encode(texts, **kwargs)
+
+
+def test_a_summary_is_stored_once_and_served_to_every_process_without_the_model(store):
+    clear_summary_caches()  # summaries of the same text by earlier tests live in this process
+    _company(store)
+    info = _ingest_call(store)
+    sf, model = store.session_factory, _Counting()
+    first = summarize_document(info.id, session_factory=sf, embedder=model, max_sentences=3)
+    assert model.calls == 1
+    clear_summary_caches()  # as another replica, or this one after a restart
+    again = summarize_document(info.id, session_factory=sf, embedder=model, max_sentences=3)
+    assert model.calls == 1, "served from the store, not summarised again"
+    assert (again.sentences, again.key_figures, again.sentence_count) == (
+        first.sentences, first.key_figures, first.sentence_count)
+    assert again.document == first.document
+    # Another length is another summary; the same length again is not stored twice.
+    summarize_document(info.id, session_factory=sf, embedder=model, max_words=30)
+    clear_summary_caches()
+    summarize_document(info.id, session_factory=sf, embedder=model, max_sentences=3)
+    with sf() as s:
+        rows = s.scalars(select(StoredSummary).order_by(StoredSummary.id)).all()
+    assert [r.length for r in rows] == ["sentences=3", "words=30"]
+    assert {r.model_name for r in rows} == {model.name} and all(r.text_sha256 for r in rows)
+
+
+def test_a_stored_summary_of_an_older_text_or_method_is_not_served(store, monkeypatch):
+    clear_summary_caches()  # summaries of the same text by earlier tests live in this process
+    _company(store)
+    info = _ingest_call(store)
+    sf, model = store.session_factory, _Counting()
+    summarize_document(info.id, session_factory=sf, embedder=model, max_sentences=2)
+    with sf.begin() as s:
+        s.get(Document, info.id).text = CALL.replace("$1.52 billion", "$1.61 billion")
+    clear_summary_caches()
+    changed = summarize_document(info.id, session_factory=sf, embedder=model, max_sentences=2)
+    assert model.calls == 2
+    assert any("$1.61 billion" in f.text for f in changed.key_figures)
+    import services.documents as documents
+
+    monkeypatch.setattr(documents, "METHOD", "next-method")
+    clear_summary_caches()
+    summarize_document(info.id, session_factory=sf, embedder=model, max_sentences=2)
+    assert model.calls == 3 and _count(store, StoredSummary) == 3
+
+
+def test_a_summary_that_cannot_be_stored_is_still_shown(store, monkeypatch):
+    clear_summary_caches()  # summaries of the same text by earlier tests live in this process
+    _company(store)
+    info = _ingest_call(store)
+    sf = store.session_factory
+    from sqlalchemy.exc import OperationalError
+
+    import services.documents as documents
+
+    def disk_full(*args, **kwargs):
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(documents.StoredSummary, "__init__", disk_full)
+    summary = summarize_document(info.id, session_factory=sf, embedder=_Counting(), max_sentences=2)
+    assert len(summary.sentences) == 2 and _count(store, StoredSummary) == 0
 
 
 def test_exports_hold_the_summary_and_figures_and_are_audited(store):
