@@ -68,12 +68,12 @@ def test_behind_the_proxy_a_request_without_the_user_header_gets_no_page(app, fi
 
 def test_with_the_example_sign_on_secrets_a_stranger_gets_a_sign_in_button_and_no_page(app, filled, monkeypatch):
     import tomllib
-
-    from tests.ui.conftest import ROOT
+    from pathlib import Path
 
     _env(monkeypatch, AUTH="oidc")
     at = app()
-    example = tomllib.loads((ROOT / ".streamlit" / "secrets.example.toml").read_text())
+    root = Path(__file__).resolve().parents[2]
+    example = tomllib.loads((root / ".streamlit" / "secrets.example.toml").read_text())
     at.secrets["auth"] = example["auth"]
     at.switch_page("pages/compliance.py").run()
     assert not at.exception
