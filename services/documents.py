@@ -498,10 +498,7 @@ def summarize_text(
     normalised: bool = False,
 ) -> tuple[str, DocumentSummary]:
     """Summary and key figures of a text; returns the normalised text the offsets point into."""
-    if max_sentences is not None and max_sentences < 1:
-        raise WorkbenchError("--max-sentences must be at least 1")
-    if max_words is not None and max_words < 1:
-        raise WorkbenchError("--max-words must be at least 1")
+    _check_length(max_sentences, max_words)
     if not normalised:
         text = normalise(text).text
     key = (*_text_key(text, embedder), max_sentences, max_words)
@@ -517,6 +514,13 @@ def _compute_summary(text: str, embedder: Embedder, max_sentences: int | None,
     sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
                                 max_words=max_words, vectors=vectors)
     return DocumentSummary(None, sentences, extract_key_figures(text, spans), len(spans))
+
+
+def _check_length(max_sentences: int | None, max_words: int | None) -> None:
+    if max_sentences is not None and max_sentences < 1:
+        raise WorkbenchError("--max-sentences must be at least 1")
+    if max_words is not None and max_words < 1:
+        raise WorkbenchError("--max-words must be at least 1")
 
 
 def _length(max_sentences: int | None, max_words: int | None) -> str:
@@ -566,10 +570,7 @@ def summarize_document(
 ) -> DocumentSummary:
     """Ranked summary sentences with offsets into the stored text, and the key figures."""
     info, text = get_document(document_id, session_factory=session_factory, viewer=viewer)
-    if max_sentences is not None and max_sentences < 1:
-        raise WorkbenchError("--max-sentences must be at least 1")
-    if max_words is not None and max_words < 1:
-        raise WorkbenchError("--max-words must be at least 1")
+    _check_length(max_sentences, max_words)
     name, sha = _text_key(text, embedder)
     length = _length(max_sentences, max_words)
 

@@ -369,3 +369,12 @@ def test_cli_ingest_stores_files_and_fails_on_a_bad_one(tmp_path, monkeypatch):
                                       "--date", "2021-10-28"])
     assert result.exit_code == 1
     assert "1 documents stored" in result.stdout
+
+
+@pytest.mark.parametrize(("length", "message"), [({"max_sentences": 0}, "--max-sentences"), ({"max_words": -5}, "--max-words")])
+def test_a_summary_length_below_one_is_refused_and_nothing_stored(store, length, message):
+    _company(store)
+    info = _ingest_call(store)
+    with pytest.raises(WorkbenchError, match=f"{message} must be at least 1"):
+        summarize_document(info.id, session_factory=store.session_factory, embedder=EMBEDDER, **length)
+    assert _count(store, StoredSummary) == 0
