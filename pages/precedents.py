@@ -32,14 +32,11 @@ st.caption("Past deals most like the situation at hand, with the reasons each on
 # st.cache_data would unpickle thousands of them on every rerun, most of a run's time.
 # An import in this process starts a new generation, so new deals show at once.
 @st.cache_resource(ttl=60, max_entries=256, show_spinner=False)
-def _deal_labels(url: str, viewer: Viewer, generation: int) -> dict[str, str]:
+def _deal_labels(url: str, viewer: Viewer, generation: int) -> tuple[dict[str, str], dict[str, str]]:
+    """Label of each deal key, and the key of each label."""
     choices = deal_choices(session_factory=factory, viewer=viewer)
-    return {k: f"{n} [{k}]" for k, n in zip(choices["key"], choices["name"])}
-
-
-@st.cache_resource(ttl=60, max_entries=256, show_spinner=False)
-def _keys_by_label(url: str, viewer: Viewer, generation: int) -> dict[str, str]:
-    return {label: key for key, label in _deal_labels(url, viewer, generation).items()}
+    labels = {k: f"{n} [{k}]" for k, n in zip(choices["key"], choices["name"])}
+    return labels, {label: key for key, label in labels.items()}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -48,13 +45,11 @@ def _options(url: str, viewer: Viewer) -> dict[str, list[str]]:
 
 
 url = settings().resolved_database_url
-generation = store_generation()
-labels = _deal_labels(url, viewer, generation)
+labels, keys_by_label = _deal_labels(url, viewer, store_generation())
 options = _options(url, viewer)
 if not labels:
     st.info("No deals in the store yet. Import deals on the Data page, or seed the demo universe.")
     st.stop()
-keys_by_label = _keys_by_label(url, viewer, generation)
 
 
 def _type_label(value: str) -> str:

@@ -527,16 +527,13 @@ def _length(max_sentences: int | None, max_words: int | None) -> str:
     return f"words={max_words}" if max_words is not None else f"sentences={max_sentences}"
 
 
-def _stored_where(document_id: int, sha: str, embedder: Embedder, length: str) -> Any:
-    return (StoredSummary.document_id == document_id, StoredSummary.text_sha256 == sha,
-            StoredSummary.model_name == embedder.name, StoredSummary.method == METHOD,
-            StoredSummary.length == length)  # fmt: skip
-
-
 def _read_stored(session_factory: sessionmaker[Session], document_id: int, sha: str,
                  embedder: Embedder, length: str) -> DocumentSummary | None:  # fmt: skip
     with session_factory() as s:
-        payload = s.scalar(select(StoredSummary.payload).where(*_stored_where(document_id, sha, embedder, length)))
+        payload = s.scalar(select(StoredSummary.payload).where(
+            StoredSummary.document_id == document_id, StoredSummary.text_sha256 == sha,
+            StoredSummary.model_name == embedder.name, StoredSummary.method == METHOD,
+            StoredSummary.length == length))  # fmt: skip
     if payload is None:
         return None
     return DocumentSummary(None, [SummarySentence(**x) for x in payload["sentences"]],

@@ -767,8 +767,7 @@ def multiples_over_time_figure(frame: pd.DataFrame, metric: str = "ev_ebitda"):
     data = frame.dropna(subset=["announced_date", metric])
     label = MULTIPLES.get(metric, metric)
     fig = markers({"deals": data}, x="announced_date", y=metric, text="name", x_title="Announced",
-                  y_title=label, title=f"{label} over time")  # fmt: skip
-    fig.update_traces(hovertemplate=f"<b>%{{text}}</b><br>Announced: %{{x|%d %b %Y}}<br>{label}: %{{y:,.1f}}<extra></extra>")
+                  y_title=label, title=f"{label} over time", x_hover="|%d %b %Y")  # fmt: skip
     if len(data):
         fig.add_hline(y=float(data[metric].median()), line_dash="dot", annotation_text="median")
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10))

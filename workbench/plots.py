@@ -97,13 +97,14 @@ def horizontal_bars(
 
 def markers(
     groups: dict[str, pd.DataFrame], *, x: str, y: str, text: str, x_title: str, y_title: str,
-    title: str, log_x: bool = False,
+    title: str, log_x: bool = False, x_hover: str = ":,.1f",
 ) -> go.Figure:  # fmt: skip
-    """A scatter, one trace (and legend entry) per named group; hover shows `text`."""
+    """A scatter, one trace (and legend entry) per named group; hover shows `text`, and x in
+    the `x_hover` format (a d3 number format, or `|%d %b %Y` for dates)."""
     traces = [
         go.Scatter(
             x=part[x], y=part[y], mode="markers", name=name, text=part[text],
-            hovertemplate=f"<b>%{{text}}</b><br>{x_title}: %{{x:,.1f}}<br>{y_title}: %{{y:,.1f}}<extra></extra>",
+            hovertemplate=f"<b>%{{text}}</b><br>{x_title}: %{{x{x_hover}}}<br>{y_title}: %{{y:,.1f}}<extra></extra>",
         )  # fmt: skip
         for name, part in groups.items()
         if len(part)

@@ -58,3 +58,10 @@ def test_markers_draw_one_legend_entry_per_non_empty_group():
     assert fig.layout.showlegend is False
     assert fig.layout.xaxis.type == "log"
     assert list(fig.data[0].text) == ["A", "B"]
+
+
+def test_markers_show_x_in_the_format_asked():
+    frame = pd.DataFrame({"day": pd.to_datetime(["2026-01-05"]), "ev_ebitda": [9.0], "name": ["A"]})
+    fig = markers({"deals": frame}, x="day", y="ev_ebitda", text="name", x_title="Announced",
+                  y_title="EV/EBITDA", title="t", x_hover="|%d %b %Y")  # fmt: skip
+    assert "Announced: %{x|%d %b %Y}" in fig.data[0].hovertemplate
