@@ -9,6 +9,11 @@ plotly.js comes from the installed plotly package, so rendering works offline.
 
 All figures of one call share one browser start, which is most of the cost (1-4 s on two
 shared cores); each image then takes a fraction of a second.
+
+kaleido and Chromium now and then hang with no error (a start that never reports the page
+loaded, a render that never returns; known upstream, seen here on a loaded machine). So a
+start is bounded and tried again with a new browser, and a render that hangs restarts the
+browser once: a pack costs a few seconds more instead of never finishing.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import asyncio
 import logging
 import os
 import shutil
+import signal
+import subprocess
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,10 +34,16 @@ from workbench.errors import WorkbenchError
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-RENDER_TIMEOUT_S = 90
+# Chromium starts in 1-10 s on two busy cores; a start still not ready after this is hung.
+START_TIMEOUT_S = 45
+START_ATTEMPTS = 3
+RENDER_TIMEOUT_S = 60  # per figure; one renders in well under a second
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # Both narrate every browser start and temporary folder at INFO: noise in a command's output.
 QUIET_LOGGERS = ("choreographer", "kaleido", "logistro")
+
+
+logger = logging.getLogger(__name__)
 
 
 class ChartExportError(WorkbenchError):
@@ -86,20 +99,45 @@ class ChartRenderer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="chart-renderer", daemon=True)
         self._thread.start()
-        self._kaleido = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
         self._closed = False
+        self._start()
+
+    def _start(self) -> None:
+        self._kaleido = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
 
     async def _open(self) -> Any:
-        import kaleido
-
-        # mathjax=False: kaleido would otherwise load MathJax from a CDN, which hangs offline.
-        k = kaleido.Kaleido(n=1, path=str(self.path), mathjax=False, timeout=RENDER_TIMEOUT_S)
-        await k.open()
-        return k
+        failures = []
+        for attempt in range(1, START_ATTEMPTS + 1):
+            k = new_kaleido(self.path)
+            try:
+                await asyncio.wait_for(k.open(), START_TIMEOUT_S)
+                return k
+            except Exception as exc:
+                reason = "no answer" if isinstance(exc, TimeoutError) else f"{exc.__class__.__name__}: {exc}"
+                failures.append(f"try {attempt}: {reason}")
+                logger.warning("Chromium start %d of %d failed (%s)", attempt, START_ATTEMPTS, reason)
+                await _discard(k)
+        raise ChartExportError(f"the browser {self.path} did not start for the chart images "
+                               f"({START_ATTEMPTS} tries of {START_TIMEOUT_S} s: {'; '.join(failures)})")  # fmt: skip
 
     async def _render(self, k: Any, figures: Sequence[Any], size: ImageSize) -> list[bytes]:
         opts = {"format": "png", "width": size.width, "height": size.height, "scale": size.scale}
         return [bytes(await k.calc_fig(fig, opts=opts)) for fig in figures]
+
+    def _render_once(self, figures: Sequence[Any], size: ImageSize) -> list[bytes]:
+        k = self._kaleido.result(timeout=START_TIMEOUT_S * START_ATTEMPTS + 30)
+        future = asyncio.run_coroutine_threadsafe(self._render(k, figures, size), self._loop)
+        try:
+            return future.result(timeout=RENDER_TIMEOUT_S * len(figures))
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    def _restart(self) -> None:
+        old = self._kaleido
+        if old.done() and old.exception() is None:
+            asyncio.run_coroutine_threadsafe(_discard(old.result()), self._loop).result(timeout=60)
+        self._start()
 
     def render(self, figures: Sequence[Any], size: ImageSize | None = None) -> list[bytes]:
         """PNG bytes of each plotly figure, in order."""
@@ -107,11 +145,15 @@ class ChartRenderer:
             raise ChartExportError("the chart renderer is closed")
         if not figures:
             return []
+        size = size or self.size
         try:
             with self._lock:
-                k = self._kaleido.result(timeout=RENDER_TIMEOUT_S)
-                future = asyncio.run_coroutine_threadsafe(self._render(k, figures, size or self.size), self._loop)
-                images = future.result(timeout=RENDER_TIMEOUT_S * len(figures))
+                try:
+                    images = self._render_once(figures, size)
+                except TimeoutError:
+                    logger.warning("rendering %d chart(s) hung: restarting the browser once", len(figures))
+                    self._restart()
+                    images = self._render_once(figures, size)
         except ChartExportError:
             raise
         except Exception as exc:
@@ -128,8 +170,8 @@ class ChartRenderer:
         self._closed = True
         try:
             # Wait for a start still under way: cancelling it could orphan the browser process.
-            k = self._kaleido.result(timeout=RENDER_TIMEOUT_S)
-            asyncio.run_coroutine_threadsafe(k.close(), self._loop).result(timeout=30)
+            k = self._kaleido.result(timeout=START_TIMEOUT_S * START_ATTEMPTS + 30)
+            asyncio.run_coroutine_threadsafe(_discard(k), self._loop).result(timeout=60)
         except Exception:  # closing must never hide the error that brought us here
             pass
         finally:
@@ -143,6 +185,28 @@ class ChartRenderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def new_kaleido(path: Path) -> Any:
+    import kaleido
+
+    # mathjax=False: kaleido would otherwise load MathJax from a CDN, which hangs offline.
+    return kaleido.Kaleido(n=1, path=str(path), mathjax=False, timeout=RENDER_TIMEOUT_S)
+
+
+async def _discard(k: Any) -> None:
+    """Close a browser; kill its process group when it does not close in time."""
+    try:
+        await asyncio.wait_for(k.close(), 15)
+    except Exception:  # a hung browser may not close: it is killed below
+        pass
+    process = getattr(k, "subprocess", None)
+    if process is not None and process.poll() is None:
+        try:  # choreographer starts the browser in a session of its own: kill all of it
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 def figures_to_png(figures: Sequence[Any], *, size: ImageSize = ImageSize(),
