@@ -71,6 +71,7 @@ def current_viewer():  # -> workbench.access.Viewer
     """
     from workbench.access import AccessDenied, NotSignedIn, identity_from_request, load_viewer
 
+    leave_pages_folder_mode()
     cfg = get_settings()
     try:
         name = identity_from_request(cfg, dict(st.context.headers) if cfg.auth == "proxy" else None,
@@ -106,8 +107,30 @@ def _seeding_lock() -> threading.Lock:
     return threading.Lock()
 
 
+def leave_pages_folder_mode() -> None:
+    """Rerun through the router when Streamlit ran a page of pages/ on its own.
+
+    A fresh server process runs its very first script run in the old pages/-folder mode
+    (streamlit 1.67: ``PagesManager.uses_pages_directory`` stays true until a run calls
+    ``st.navigation``). A first visitor deep-linking to /targeting would then get that page
+    without the router: no store check, no sections, no sign-in line. Clearing the flag and
+    rerunning sends the same URL through ``streamlit_app.py``. Only a session's first run
+    reruns: nothing has been clicked yet, so the rerun loses no widget's trigger (AppTest
+    starts every run in that mode).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    first_run = "_wb_ran" not in st.session_state
+    st.session_state["_wb_ran"] = True
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if first_run:
+            st.rerun()
+
+
 def ensure_store() -> sessionmaker[Session]:
     """Open (and migrate) the store; on first launch of an empty store, seed the demo data."""
+    leave_pages_folder_mode()
     factory = session_factory()
     cfg = get_settings()
     if cfg.demo_on_empty and not st.session_state.get("_store_checked"):

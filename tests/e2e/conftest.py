@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -122,33 +123,53 @@ def stop_app(proc: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def seeded_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose store holds a small demo universe."""
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    seeded = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "demo", *DEMO_ARGS],
+        cwd=ROOT,
+        env=app_env(data_dir),
+        capture_output=True,
+        text=True,
+    )
+    assert seeded.returncode == 0, f"workbench demo failed:\n{seeded.stdout}\n{seeded.stderr}"
+    return data_dir
+
+
+@contextmanager
+def running_app(data_dir: Path, log_name: str = "streamlit.log") -> Iterator[str]:
+    """A fresh `streamlit run` of the app on ``data_dir``; yields its URL once healthy."""
+    port = free_port()
+    log_path = data_dir / log_name
+    proc = start_app(app_env(data_dir), port, log_path)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        try:
+            wait_healthy(url, proc)
+        except Exception:
+            pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
+        yield url
+    finally:
+        stop_app(proc)
+
+
+@pytest.fixture(scope="session")
+def app_url(seeded_data_dir: Path) -> Iterator[str]:
     """URL of the app running on a store seeded with a small demo universe.
 
     Browser tests skip without Chromium (browser_type_launch_args); the websocket tests
     need only the server.
     """
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    env = app_env(data_dir)
-    seeded = subprocess.run(
-        [sys.executable, "-m", "workbench.cli", "demo", *DEMO_ARGS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    assert seeded.returncode == 0, f"workbench demo failed:\n{seeded.stdout}\n{seeded.stderr}"
-    port = free_port()
-    log_path = data_dir / "streamlit.log"
-    proc = start_app(env, port, log_path)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-    except Exception:
-        stop_app(proc)
-        pytest.fail(f"the app did not start:\n{log_path.read_text(errors='replace')[-3000:]}")
-    yield url
-    stop_app(proc)
+    with running_app(seeded_data_dir) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_app_url(seeded_data_dir: Path) -> Iterator[str]:
+    """URL of a new app process on the same store that no one has visited yet."""
+    with running_app(seeded_data_dir, "fresh-streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -65,6 +65,11 @@ def wait_for_run(page: Page) -> None:
     )
 
 
+def wait_for_widgets(page: Page) -> None:
+    """Until no widget is still a grey skeleton (their code loads after the run finishes)."""
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+
+
 def open_page(page: Page, app_url: str, spec: PageSpec) -> None:
     page.goto(app_url)
     wait_for_run(page)
@@ -101,7 +106,24 @@ def test_every_page_loads_without_an_exception(
     main = page.get_by_test_id("stMain")
     expect(main.locator("h1").first).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    wait_for_widgets(page)
     page.screenshot(path=str(screenshots_dir / f"{spec.name}.png"), full_page=True)
+
+
+def test_a_first_visitor_deep_linking_to_a_page_gets_it_through_the_router(
+    page: Page, fresh_app_url: str
+):
+    # A fresh server's first run would otherwise run pages/monitor.py alone (pages-folder
+    # mode): no sections, no store check, no sign-in line.
+    spec = next(p for p in PAGES if p.path == "pages/monitor.py")
+    page.goto(f"{fresh_app_url}/{spec.url_path}")
+    wait_for_run(page)
+    expect(page.get_by_test_id("stMain").locator("h1").first).to_have_text(spec.title)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Signed in as")).to_be_visible()
+    expect(nav_link(page, "Targeting")).to_be_visible()
+    expect(sidebar.get_by_text("Client targeting", exact=True)).to_be_visible()
+    expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="streamlit app")).to_have_count(0)
 
 
 def test_home_shows_the_store_counts_and_the_latest_deals(page: Page, app_url: str):
