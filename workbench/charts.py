@@ -124,8 +124,12 @@ class ChartRenderer:
         opts = {"format": "png", "width": size.width, "height": size.height, "scale": size.scale}
         return [bytes(await k.calc_fig(fig, opts=opts)) for fig in figures]
 
+    def _started(self) -> Any:
+        """The open browser, once its start (bounded in ``_open``) is over."""
+        return self._kaleido.result(timeout=START_TIMEOUT_S * START_ATTEMPTS + 30)
+
     def _render_once(self, figures: Sequence[Any], size: ImageSize) -> list[bytes]:
-        k = self._kaleido.result(timeout=START_TIMEOUT_S * START_ATTEMPTS + 30)
+        k = self._started()
         future = asyncio.run_coroutine_threadsafe(self._render(k, figures, size), self._loop)
         try:
             return future.result(timeout=RENDER_TIMEOUT_S * len(figures))
@@ -170,7 +174,7 @@ class ChartRenderer:
         self._closed = True
         try:
             # Wait for a start still under way: cancelling it could orphan the browser process.
-            k = self._kaleido.result(timeout=START_TIMEOUT_S * START_ATTEMPTS + 30)
+            k = self._started()
             asyncio.run_coroutine_threadsafe(_discard(k), self._loop).result(timeout=60)
         except Exception:  # closing must never hide the error that brought us here
             pass
