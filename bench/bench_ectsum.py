@@ -2,7 +2,8 @@
 
 Scoring rule of ../shared/data/README.md: a summary is the summariser's sentences in rank
 order, cut to the gold summary's word count; ROUGE-1/2/L F1 (rouge-score, stemming),
-averaged over documents. Side by side in one run: ours, LexRank, TextRank, first sentences.
+averaged over documents. Side by side in one run: ours (whole sentences, the default),
+ours with clause highlights (``clauses=True``), LexRank, TextRank, first sentences.
 Also checks that every summary piece is an exact slice of the source (``text[start:end]``)
 and that every figure in our summaries is found verbatim in the source and whole: a piece
 that is part of a sentence never cuts one of the sentence's figures in two.
@@ -56,6 +57,22 @@ def cut(sentences: list[str], n_words: int) -> str:
         if len(words) >= n_words:
             break
     return " ".join(words[:n_words])
+
+
+class _Memo:
+    """The embedder with its vectors kept per text: both modes embed the same candidates."""
+
+    def __init__(self, inner) -> None:  # noqa: ANN001
+        self.inner, self.name, self._seen = inner, inner.name, {}
+
+    def encode(self, texts, *, batch_size: int = 64) -> np.ndarray:  # noqa: ANN001
+        missing = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if missing:
+            self._seen.update(zip(missing, self.inner.encode(missing, batch_size=batch_size)))
+        return np.stack([self._seen[t] for t in texts])
+
+    def clear(self) -> None:
+        self._seen.clear()
 
 
 def _tokens(text: str) -> list[str]:
@@ -117,9 +134,9 @@ def main() -> None:
     from rouge_score import rouge_scorer
 
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    embedder = HashingEmbedder(256) if args.hashing else load_embedder("all-MiniLM-L6-v2")
+    embedder = _Memo(HashingEmbedder(256) if args.hashing else load_embedder("all-MiniLM-L6-v2"))
     docs = load_split(args.split, args.limit)
-    systems = ("ours", "lexrank", "textrank", "first")
+    systems = ("ours", "clauses", "lexrank", "textrank", "first")
     totals = {s: np.zeros(3) for s in systems}
     figures_total = figures_verbatim = pieces_total = pieces_exact = 0
     started = time.perf_counter()
@@ -128,7 +145,12 @@ def main() -> None:
         spans = split_sentences(text)
         texts = [text[s.start : s.end] for s in spans]
         n_words = len(gold.split())
-        summary = summarize_spans(text, spans, embedder, max_sentences=None, max_words=n_words + 60)
+        embedder.clear()
+        by_sentence = summarize_spans(text, spans, embedder, max_sentences=None, max_words=n_words + 60)
+        summary = summarize_spans(text, spans, embedder, max_sentences=None, max_words=n_words + 60, clauses=True)
+        pieces_total += len(by_sentence)
+        pieces_exact += sum(text[s.start : s.end] == s.text and (s.start, s.end) == (spans[s.index].start, spans[s.index].end)
+                            for s in by_sentence)
         for s in summary:
             pieces_total += 1
             sentence = spans[s.index]
@@ -140,7 +162,8 @@ def main() -> None:
             # a figure of the sentence that the piece only partly covers is a cut figure
             figures_total += sum(1 for a, b in whole if a < s.end and b > s.start and not s.start <= a < b <= s.end)
         candidates = {
-            "ours": [s.text for s in summary],
+            "ours": [s.text for s in by_sentence],
+            "clauses": [s.text for s in summary],
             "lexrank": [texts[i] for i in lexrank(texts)],
             "textrank": [texts[i] for i in textrank(texts)],
             "first": texts,
@@ -159,11 +182,13 @@ def main() -> None:
     share = 100.0 * figures_verbatim / figures_total if figures_total else 100.0
     exact = 100.0 * pieces_exact / pieces_total if pieces_total else 100.0
     r1, r2, rl = totals["ours"] / n
+    c1, c2, cl = totals["clauses"] / n
     lr = totals["lexrank"] / n
     tr = totals["textrank"] / n
     fs = totals["first"] / n
     print(
         f"ours_rouge1: {r1:.3f}, ours_rouge2: {r2:.3f}, ours_rougeL: {rl:.3f}, "
+        f"clauses_rouge1: {c1:.3f}, clauses_rouge2: {c2:.3f}, clauses_rougeL: {cl:.3f}, "
         f"lexrank_rouge1: {lr[0]:.3f}, lexrank_rouge2: {lr[1]:.3f}, lexrank_rougeL: {lr[2]:.3f}, "
         f"textrank_rouge1: {tr[0]:.3f}, textrank_rouge2: {tr[1]:.3f}, textrank_rougeL: {tr[2]:.3f}, "
         f"first_rouge1: {fs[0]:.3f}, first_rouge2: {fs[1]:.3f}, first_rougeL: {fs[2]:.3f}, "

@@ -70,34 +70,42 @@ with add_tab:
             st.error(str(exc))
 
 with read_tab:
-    f1, f2, f3 = st.columns(3)
+    f1, f2, f3, f4, f5 = st.columns([3, 2, 3, 2, 2])
     company_filter = f1.text_input("Company", key="doc_filter_company")
     type_filter = f2.selectbox("Type", ["any", *doc_types], key="doc_filter_type")
     title_filter = f3.text_input("Title contains", key="doc_filter_title")
+    date_from = f4.date_input("Dated from", value=None, key="doc_filter_from")
+    date_to = f5.date_input("Dated to", value=None, key="doc_filter_to")
     try:
         docs = list_documents(session_factory=factory, company=company_filter or None,
                               doc_type=None if type_filter == "any" else type_filter, query=title_filter or None,
-                              viewer=viewer)  # fmt: skip
+                              date_from=date_from, date_to=date_to, viewer=viewer)  # fmt: skip
     except WorkbenchError as exc:  # a filter no stored text can match (control characters)
         st.error(str(exc))
         st.stop()
     if docs.empty:
-        st.info("No documents yet. Add one in the 'Add documents' tab.")
+        filtered = company_filter or type_filter != "any" or title_filter or date_from or date_to
+        st.info("No document matches these filters." if filtered
+                else "No documents yet. Add one in the 'Add documents' tab.")
         st.stop()
-    st.dataframe(docs.drop(columns=["source"]), hide_index=True, width="stretch")
+    st.dataframe(docs, hide_index=True, width="stretch", column_config={
+        "doc_date": st.column_config.DateColumn("date"), "source": st.column_config.TextColumn("source")})
     labels = {int(r.id): f"{r.title} ({r.doc_type}{', ' + str(r.ticker) if r.ticker else ''})"
               for r in docs.itertuples()}
     doc_id = st.selectbox("Document", list(labels), format_func=labels.get, key="doc_selected")
 
-    l1, l2 = st.columns(2)
+    l1, l2, l3 = st.columns(3)
     by = l1.radio("Summary length by", ["sentences", "words"], horizontal=True, key="doc_len_by")
     amount = l2.number_input("How many", min_value=1, max_value=500, value=5 if by == "sentences" else 120,
                              key=f"doc_len_{by}")
+    clauses = l3.toggle("Highlights (clauses)", key="doc_clauses",
+                        help="Let a summary point be the clauses of a sentence that carry its figures instead of "
+                             "the whole sentence: shorter, still word for word, and shown inside its sentence.")
     try:
         summary = summarize_document(
             int(doc_id), session_factory=factory, embedder=embedder(),
             max_sentences=int(amount) if by == "sentences" else None,
-            max_words=int(amount) if by == "words" else None, viewer=viewer,
+            max_words=int(amount) if by == "words" else None, viewer=viewer, clauses=clauses,
         )
         _, text = get_document(int(doc_id), session_factory=factory, viewer=viewer)
     except WorkbenchError as exc:
@@ -106,14 +114,22 @@ with read_tab:
 
     st.subheader("Summary")
     for s in summary.sentences:
-        with st.expander(f"{s.rank}. {s.text.replace(chr(10), ' ')}"):
-            ctx = sentence_context(text, s.start, s.end)
+        cut = "" if s.is_whole_sentence else " (clause)"
+        with st.expander(f"{s.rank}. {s.text.replace(chr(10), ' ')}{cut}"):
+            # the whole sentence is marked; a clause is in bold inside it
+            ctx = sentence_context(text, s.sentence_start, s.sentence_end)
+            a, b = s.start - s.sentence_start, s.end - s.sentence_start
+            marked = (f"{html.escape(ctx.sentence[:a])}<b>{html.escape(ctx.sentence[a:b])}</b>"
+                      f"{html.escape(ctx.sentence[b:])}") if cut else html.escape(ctx.sentence)
             st.html(
                 "<div style='white-space: pre-wrap; font-size: 0.9em'>…"
-                f"{html.escape(ctx.before)}<mark>{html.escape(ctx.sentence)}</mark>"
+                f"{html.escape(ctx.before)}<mark>{marked}</mark>"
                 f"{html.escape(ctx.after)}…</div>"
             )
-            st.caption(f"characters {s.start}-{s.end} · score {s.score:.3f}")
+            where = f"characters {s.start}-{s.end}"
+            if cut:
+                where += f" of the sentence at {s.sentence_start}-{s.sentence_end}"
+            st.caption(f"{where} · score {s.score:.3f}")
 
     st.subheader("Key figures")
     frame = figures_frame(summary.key_figures)

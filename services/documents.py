@@ -40,7 +40,7 @@ from workbench.loaders import DocumentError, LoadedText, expand_paths, load_byte
 from workbench.models import Company, DealTeam, Document, StoredSummary
 from workbench.progress import ProgressCallback, no_progress
 from workbench.summarize import METHOD, SummarySentence, summarize_spans
-from workbench.text import Span, normalise, split_sentences
+from workbench.text import NormalisedText, Span, normalise, split_sentences
 from workbench.user_input import plain_text, clean_upload_name
 
 _log = logging.getLogger(__name__)
@@ -95,15 +95,28 @@ class DocumentSummary:
     key_figures: list[KeyFigure]
     sentence_count: int
 
-    def as_json(self, path: str | None = None) -> dict[str, Any]:
-        return {
-            "path": path,
-            "sentences": [
-                {"text": s.text, "start": s.start, "end": s.end, "rank": s.rank, "score": s.score}
-                for s in self.sentences
-            ],
-            "key_figures": [_figure_json(f) for f in self.key_figures],
-        }
+    def as_json(self, path: str | None = None, source: NormalisedText | None = None) -> dict[str, Any]:
+        """The JSON line of ``workbench summarize --json``. With ``source`` (the
+        normalisation of the file's text) every offset points into the file's text as read
+        rather than into the normalised text: ``raw[start:end]`` is the sentence as it
+        stands in the file, line breaks and all; ``text`` is it with whitespace collapsed."""
+        def at(start: int, end: int) -> tuple[int, int]:
+            return source.span_to_original(start, end) if source is not None else (start, end)
+
+        sentences = []
+        for s in self.sentences:
+            start, end = at(s.start, s.end)
+            sentence_start, sentence_end = at(s.sentence_start, s.sentence_end)
+            sentences.append({"text": s.text, "start": start, "end": end, "rank": s.rank, "score": s.score,
+                              "sentence_start": sentence_start, "sentence_end": sentence_end})
+        figures = []
+        for f in self.key_figures:
+            data = f.as_dict()
+            data["start"], data["end"] = at(f.start, f.end)
+            data["sentence_start"], data["sentence_end"] = at(f.sentence_start, f.sentence_end)
+            figures.append(data)
+        return {"path": path, "offsets": "source" if source is not None else "normalised",
+                "sentences": sentences, "key_figures": figures}
 
 
 @dataclass(frozen=True)
@@ -140,12 +153,6 @@ class Answer:
     message: str  # the answer sentences joined, or NOT_ENOUGH_EVIDENCE
     citations: list[Citation]
     generated: GeneratedAnswer | None = None
-
-
-def _figure_json(f: KeyFigure) -> dict[str, Any]:
-    data = asdict(f)
-    data.pop("sentence", None)
-    return data
 
 
 # ---------------------------------------------------------------------------------------
@@ -496,23 +503,27 @@ def summarize_text(
     max_sentences: int | None = 5,
     max_words: int | None = None,
     normalised: bool = False,
+    clauses: bool = False,
 ) -> tuple[str, DocumentSummary]:
-    """Summary and key figures of a text; returns the normalised text the offsets point into."""
+    """Summary and key figures of a text; returns the normalised text the offsets point
+    into. ``clauses``: pieces may be clauses of a sentence (highlights) instead of whole
+    sentences."""
     _check_length(max_sentences, max_words)
     if not normalised:
         text = normalise(text).text
-    key = (*_text_key(text, embedder), max_sentences, max_words)
-    return text, _SUMMARIES.get_or_compute(key, lambda: _compute_summary(text, embedder, max_sentences, max_words))
+    key = (*_text_key(text, embedder), max_sentences, max_words, clauses)
+    return text, _SUMMARIES.get_or_compute(
+        key, lambda: _compute_summary(text, embedder, max_sentences, max_words, clauses))
 
 
 def _compute_summary(text: str, embedder: Embedder, max_sentences: int | None,
-                     max_words: int | None) -> DocumentSummary:  # fmt: skip
+                     max_words: int | None, clauses: bool = False) -> DocumentSummary:  # fmt: skip
     spans = split_sentences(text)
     # vectors of every sentence exist once a question was asked; otherwise the summariser
     # embeds only its candidate sentences, which is what keeps a long transcript fast
     vectors = _cached_vectors(text, embedder) if spans else None
     sentences = summarize_spans(text, spans, embedder, max_sentences=max_sentences,
-                                max_words=max_words, vectors=vectors)
+                                max_words=max_words, vectors=vectors, clauses=clauses)
     return DocumentSummary(None, sentences, extract_key_figures(text, spans), len(spans))
 
 
@@ -523,8 +534,9 @@ def _check_length(max_sentences: int | None, max_words: int | None) -> None:
         raise WorkbenchError("--max-words must be at least 1")
 
 
-def _length(max_sentences: int | None, max_words: int | None) -> str:
-    return f"words={max_words}" if max_words is not None else f"sentences={max_sentences}"
+def _length(max_sentences: int | None, max_words: int | None, clauses: bool = False) -> str:
+    size = f"words={max_words}" if max_words is not None else f"sentences={max_sentences}"
+    return f"{size};clauses" if clauses else size
 
 
 def _read_stored(session_factory: sessionmaker[Session], document_id: int, sha: str,
@@ -564,30 +576,32 @@ def summarize_document(
     max_sentences: int | None = 5,
     max_words: int | None = None,
     viewer: Viewer = PUBLIC,
+    clauses: bool = False,
 ) -> DocumentSummary:
-    """Ranked summary sentences with offsets into the stored text, and the key figures."""
+    """Ranked summary sentences with offsets into the stored text, and the key figures;
+    ``clauses`` for highlights cut from sentences instead of whole sentences."""
     info, text = get_document(document_id, session_factory=session_factory, viewer=viewer)
     _check_length(max_sentences, max_words)
     name, sha = _text_key(text, embedder)
-    length = _length(max_sentences, max_words)
+    length = _length(max_sentences, max_words, clauses)
 
     def stored_or_computed() -> DocumentSummary:
         # Another replica (or this one before a restart) may have summarised it already.
         found = _read_stored(session_factory, document_id, sha, embedder, length)
         if found is None:
-            found = _compute_summary(text, embedder, max_sentences, max_words)
+            found = _compute_summary(text, embedder, max_sentences, max_words, clauses)
             _write_stored(session_factory, document_id, sha, embedder, length, found)
         return found
 
-    summary = _SUMMARIES.get_or_compute((name, sha, max_sentences, max_words), stored_or_computed)
+    summary = _SUMMARIES.get_or_compute((name, sha, max_sentences, max_words, clauses), stored_or_computed)
     return DocumentSummary(info, summary.sentences, summary.key_figures, summary.sentence_count)
 
 
 def summary_frame(summary: DocumentSummary) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"rank": s.rank, "score": s.score, "sentence": s.text, "start": s.start, "end": s.end}
-         for s in summary.sentences],
-        columns=["rank", "score", "sentence", "start", "end"],
+        [{"rank": s.rank, "score": s.score, "sentence": s.text, "start": s.start, "end": s.end,
+          "sentence_start": s.sentence_start, "sentence_end": s.sentence_end} for s in summary.sentences],
+        columns=["rank", "score", "sentence", "start", "end", "sentence_start", "sentence_end"],
     )
 
 
@@ -609,14 +623,17 @@ def figures_frame(figures: Sequence[KeyFigure]) -> pd.DataFrame:
 def export_summary_excel(summary: DocumentSummary, *, session_factory: sessionmaker[Session], user: str) -> bytes:
     """Workbook with the summary and the key figures; the export is audited."""
     doc = summary.document
+    whole = all(s.is_whole_sentence for s in summary.sentences)
     book = BankerWorkbook()
     cover = [("Document", doc.title if doc else ""), ("Company", (doc.company if doc else None) or ""),
              ("Type", doc.doc_type if doc else ""), ("Exported by", user),
              ("Exported at", dt.datetime.now(dt.UTC).replace(tzinfo=None))]
     book.add_table("Summary", summary_frame(summary), [
         Column("rank", "Rank", "int"), Column("score", "Score", "number"),
-        Column("sentence", "Sentence (verbatim)", "text", width=100),
+        Column("sentence", "Sentence (verbatim)" if whole else "Sentence or clause of one (verbatim)", "text",
+               width=100),
         Column("start", "Start", "int"), Column("end", "End", "int"),
+        Column("sentence_start", "Whole sentence start", "int"), Column("sentence_end", "Whole sentence end", "int"),
     ], cover=cover, heading="Document summary")
     book.add_table("Key figures", figures_frame(summary.key_figures), [
         Column("figure", "Figure (verbatim)"), Column("kind", "Kind"), Column("metric", "Metric"),

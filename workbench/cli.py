@@ -351,7 +351,10 @@ def summarize(
     paths: list[Path] = typer.Argument(..., help="Files or folders (.txt .md .html .pdf .docx)."),
     max_sentences: int | None = typer.Option(None, "--max-sentences", help="Sentences per summary (default 5)."),
     max_words: int | None = typer.Option(None, "--max-words", help="Words per summary instead of a sentence count."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON line per document."),
+    clauses: bool = typer.Option(False, "--clauses",
+                                 help="Highlights: a piece may be the clauses of a sentence that carry its "
+                                      "figures, not the whole sentence (each gives its sentence's offsets)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per document; offsets into the file's text."),
 ) -> None:
     """Summarise documents with cited sentences and key figures (nothing is stored)."""
     import json
@@ -359,6 +362,7 @@ def summarize(
     from services.documents import IngestLimits, summarize_text
     from workbench.embeddings import build_embedder
     from workbench.loaders import expand_paths, load_path
+    from workbench.text import normalise
 
     if max_sentences is not None and max_words is not None:
         raise WorkbenchError("use --max-sentences or --max-words, not both")
@@ -372,15 +376,18 @@ def summarize(
     for path in files:
         try:
             loaded = load_path(path, max_bytes=limits.max_bytes, max_pages=limits.max_pages)
-            _, result = summarize_text(loaded.text, embedder=embedder,
+            source = normalise(loaded.text)
+            _, result = summarize_text(source.text, embedder=embedder, normalised=True, clauses=clauses,
                                        max_sentences=None if max_words else (max_sentences or 5),
                                        max_words=max_words)
         except WorkbenchError as exc:
             failures += 1
-            err.print(f"[red]error:[/red] {exc}", highlight=False)
+            err.print(f"[red]error:[/red] {path}: {exc}", highlight=False)
+            if as_json:  # one line per document, failed ones included, so no file goes missing
+                sys.stdout.write(json.dumps({"path": str(path), "error": str(exc)}, ensure_ascii=False) + "\n")
             continue
         if as_json:
-            sys.stdout.write(json.dumps(result.as_json(str(path)), ensure_ascii=False, default=str) + "\n")
+            sys.stdout.write(json.dumps(result.as_json(str(path), source=source), ensure_ascii=False, default=str) + "\n")
             continue
         out.print(f"[bold]{path}[/bold] ({result.sentence_count} sentences)", highlight=False)
         for s in result.sentences:

@@ -20,7 +20,9 @@ _SCALE = (
 )
 _CUR_PREFIX = r"(?:US\$|C\$|A\$|HK\$|S\$|R\$|\$|€|£|¥|₹|(?:USD|EUR|GBP|JPY|CHF|CAD|AUD|CNY|INR)\s?)"
 _CUR_SUFFIX = r"(?:\s(?:dollars|euros|pounds|USD|EUR|GBP))"
-_MONEY = rf"(?:{_CUR_PREFIX}(?:{_NUM}){_SCALE}?|(?:{_NUM}){_SCALE}?{_CUR_SUFFIX})"
+# "$(3.2) million" is a negative amount the accounting way; "25 cents" is money too
+_MONEY = (rf"(?:{_CUR_PREFIX}(?:\((?:{_NUM})\)|{_NUM}){_SCALE}?|(?:{_NUM}){_SCALE}?{_CUR_SUFFIX}"
+          rf"|(?<![\w.,])(?:{_NUM})\s?cents?\b)")
 _PCT = rf"(?:(?:{_NUM})\s?(?:%|percent\b|per cent\b|percentage points?\b|basis points?\b|bps\b|pts\b))"
 _PER_SHARE = r"(?:\s(?:per|a)\s(?:diluted\s|basic\s|fully\s+diluted\s)?(?:share|ADS|unit)\b)"
 _BARE = rf"(?:{_NUM}){_SCALE}?"
@@ -62,7 +64,7 @@ _METRICS: list[tuple[str, str]] = [
     (r"capital expenditures?|capex", "capex"),
     (r"net interest income", "net interest income"),
     (r"net interest margin", "net interest margin"),
-    (r"(?:adjusted )?operating income|operating profit|ebit\b", "operating income"),
+    (r"(?:adjusted )?operating (?:income|loss)|operating profit|ebit\b", "operating income"),
     (r"(?:adjusted )?net (?:income|earnings|profit|loss)", "net income"),
     (r"(?:same[- ]store|comparable(?: store)?|like[- ]for[- ]like) sales", "same-store sales"),
     (r"organic (?:revenue |sales )?growth", "organic growth"),
@@ -88,6 +90,7 @@ _PERIOD = re.compile(
     r"|(?:first|second|third|fourth)[- ]quarter(?:\sof\s(?:fiscal\s)?(?:19|20)\d{2})?"
     r"|(?:first|second)[- ]half(?:\sof\s(?:fiscal\s)?(?:19|20)\d{2})?|H[12]\s?'?(?:19|20)?\d{2}\b"
     r"|full[- ]year|fiscal year|(?:this|the|next|last|prior)\s(?:fiscal\s)?(?:year|quarter)"
+    r"|(?:prior|previous|year)[- ](?:year|ago)(?:\s(?:quarter|period))?|a year ago"
     r"|year[- ]over[- ]year|(?:19|20)\d{2})",
     re.IGNORECASE,
 )
@@ -119,7 +122,7 @@ class KeyFigure:
         return asdict(self)
 
 
-_SCALES = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6,
+_SCALES = {"cents": 0.01, "cent": 0.01, "trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6,
            "mn": 1e6, "mln": 1e6, "mm": 1e6, "m": 1e6, "thousand": 1e3, "k": 1e3}
 _CURRENCIES = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR",
                "c$": "CAD", "a$": "AUD", "hk$": "HKD", "s$": "SGD", "r$": "BRL",
@@ -139,7 +142,9 @@ def _numbers(fragment: str) -> list[float]:
     values = []
     for m in _NUM_RE.finditer(fragment):
         value = float(m.group().replace(",", ""))
-        scale = re.match(r"\s?([A-Za-z]+)", fragment[m.end() :])
+        if fragment[m.start() - 1 : m.start()] == "(" and fragment[m.end() : m.end() + 1] == ")":
+            value = -value
+        scale = re.match(r"\)?\s?([A-Za-z]+)", fragment[m.end() :])
         if scale and scale.group(1).lower() in _SCALES:
             value *= _SCALES[scale.group(1).lower()]
         values.append(value)
@@ -159,6 +164,8 @@ def _unit(fragment: str, kind: str) -> str:
         if symbol in low:
             currency = code
             break
+    if currency is None and re.search(r"\d\s?cents?\b", low):
+        currency = "USD"
     if currency is None:
         m = re.search(r"\b(USD|EUR|GBP|JPY|CHF|CAD|AUD|CNY|INR)\b", fragment)
         currency = m.group(1) if m else ("USD" if kind == "per_share" else "")
@@ -183,14 +190,35 @@ def _metric(sentence: str, rel_start: int, rel_end: int) -> str | None:
     return best[1] if best and best[0] <= 160 else None
 
 
-def _period(sentence: str, rel_start: int) -> str | None:
+# a period that is the base of a comparison ("compared to $4.50 last year"): it belongs to
+# the figure it follows, never to the headline figure of the sentence
+_PRIOR = re.compile(r"last|prior|previous|ago|year[- ]over[- ]year", re.IGNORECASE)
+_COMPARED = re.compile(r"(?:compared (?:to|with)|versus|vs\.?|(?:up|down) from|from|against)\s+$",
+                       re.IGNORECASE)
+
+
+def _period(sentence: str, rel_start: int, rel_end: int | None = None) -> str | None:
+    """The period a figure is for: the nearest named one (quarter, fiscal year, half), else
+    a year, else "this/next year"; a prior period ("last year", "a year ago") only for a
+    figure that is itself the comparison ("versus $430 million a year ago"), or when the
+    sentence names no other period."""
+    rel_end = rel_start if rel_end is None else rel_end
+    compared = bool(_COMPARED.search(sentence[max(0, rel_start - 30) : rel_start]))
     best: tuple[int, int, str] | None = None
     for m in _PERIOD.finditer(sentence):
         if m.start() <= rel_start < m.end():
             continue  # the figure itself ("2021" inside a number)
-        # a named quarter or fiscal year beats "year-over-year" or a bare year
-        specific = 0 if re.search(r"q[1-4]|quarter|fiscal|fy|half|h[12]|full", m.group(), re.I) else 1
-        key = (specific, abs(m.start() - rel_start), m.group())
+        text = m.group()
+        prior = bool(_PRIOR.search(text))
+        if compared and prior and 0 <= m.start() - rel_end <= 40:
+            return text  # "$430 million in the prior-year quarter"
+        if prior:
+            rank = 3
+        elif re.search(r"q[1-4]|quarter|fiscal|fy|half|h[12]|full", text, re.I):
+            rank = 0
+        else:
+            rank = 1 if re.search(r"\d", text) else 2
+        key = (rank, abs(m.start() - rel_start), text)
         if best is None or key[:2] < best[:2]:
             best = key
     return best[2] if best else None
@@ -222,6 +250,11 @@ def _same_units(fragment: str) -> bool:
     return not a or not b or a == b or (a.endswith("/share") or b.endswith("/share"))
 
 
+def _per_share_amount(fragment: str) -> bool:
+    """An amount that can be a per-share value: no scale word ("$1.23", not "$1.2 billion")."""
+    return not re.search(_SCALE, fragment, re.IGNORECASE) or bool(re.search(r"cents?\b", fragment, re.I))
+
+
 def _per_share_metric(sentence: str, rel_start: int, metric: str | None) -> str:
     if metric in ("EPS", "adjusted EPS", "dividend"):
         return metric
@@ -243,7 +276,7 @@ def _singles(text: str, span: Span, sentence: str, offset: int, fragment: str,
         out.append(KeyFigure(
             text=part, start=span.start + rel_start, end=span.start + rel_end, kind=kind,
             value=values[0] if values else None, value_high=None, unit=_unit(part, kind),
-            metric=_metric(sentence, rel_start, rel_end), period=_period(sentence, rel_start),
+            metric=_metric(sentence, rel_start, rel_end), period=_period(sentence, rel_start, rel_end),
             guidance=is_guidance, sentence=sentence, sentence_start=span.start,
             sentence_end=span.end,
         ))
@@ -271,6 +304,8 @@ def figures_in_sentence(text: str, span: Span) -> list[KeyFigure]:
             found.extend(_singles(text, span, sentence, rel_start, fragment, is_guidance))
             continue
         metric = _metric(sentence, rel_start, rel_end)
+        if kind == "money" and metric in ("EPS", "adjusted EPS") and _per_share_amount(fragment):
+            kind = "per_share"  # "EPS of $1.23": a per-share value with no "per share"
         if kind == "per_share" or (kind == "range" and "share" in fragment.lower()):
             metric = _per_share_metric(sentence, rel_start, metric)
         found.append(
@@ -283,7 +318,7 @@ def figures_in_sentence(text: str, span: Span) -> list[KeyFigure]:
                 value_high=values[1] if kind == "range" and len(values) > 1 else None,
                 unit=_unit(fragment, kind),
                 metric=metric,
-                period=_period(sentence, rel_start),
+                period=_period(sentence, rel_start, rel_end),
                 guidance=is_guidance,
                 sentence=sentence,
                 sentence_start=span.start,

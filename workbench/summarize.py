@@ -1,9 +1,12 @@
 """Finance-aware extractive summaries: rank pieces of the text, never rewrite them.
 
-A piece is a sentence or a run of its clauses (cut at "; ", ", " and connectives such as
-"compared to", "driven by", "which"), always an exact slice of the source, so every
-summary piece points to its place. Cutting lets the clause that carries a headline figure
-("revenues were $481.1 million") stand without the comparison and drivers around it.
+By default a piece is a whole sentence of the source, unaltered. With ``clauses`` a piece
+may instead be a run of a sentence's clauses (cut at "; ", ", " and connectives such as
+"compared to", "driven by", "which"): shorter highlights that let the clause carrying a
+headline figure ("revenues were $481.1 million") stand without the comparison and drivers
+around it. Either way a piece is an exact slice of the source, so it points to its place,
+and it carries the offsets of its whole sentence, so a reader always sees the clause in the
+sentence it was cut from (a cut can drop a qualifier such as "excluding one-off items").
 
 Salience = embedding centrality of the piece's sentence (how typical it is of the
 document) plus features an analyst reads for first: earnings per share with its figure, a
@@ -31,17 +34,23 @@ from workbench.text import Span, split_sentences
 
 # Stored summaries (document_summaries) are keyed on this: change it whenever a change here
 # or in the key-figure extraction changes what a summary of the same text comes out as.
-METHOD = "clauses-1"
+METHOD = "pieces-2"
 
 
 @dataclass(frozen=True)
 class SummarySentence:
-    text: str  # exactly document_text[start:end]: a sentence or clauses of one
+    text: str  # exactly document_text[start:end]: a sentence or (``clauses``) clauses of one
     start: int
     end: int
     rank: int  # 1 = most important
     score: float  # salience in [0, 1]-ish; comparable within one document
     index: int  # position in the document of the sentence the piece comes from
+    sentence_start: int  # the whole sentence the piece comes from (= start, end for a sentence)
+    sentence_end: int
+
+    @property
+    def is_whole_sentence(self) -> bool:
+        return (self.start, self.end) == (self.sentence_start, self.sentence_end)
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ class Weights:
     clause_sentences: int = 30
 
 
+# The same weights serve whole sentences and clauses: a lower word cost or a later "long"
+# penalty for whole sentences was tried on the two train samples and did not hold up on both.
 DEFAULT_WEIGHTS = Weights()
 
 _KPI = re.compile(
@@ -271,16 +282,18 @@ def summarize_spans(
     *,
     max_sentences: int | None = 5,
     max_words: int | None = None,
-    weights: Weights = DEFAULT_WEIGHTS,
+    weights: Weights | None = None,
     vectors: np.ndarray | None = None,
     max_candidates: int = 80,
-    clauses: bool = True,
+    clauses: bool = False,
 ) -> list[SummarySentence]:
-    """Summary pieces in rank order, each an exact slice of ``text``: a sentence or, with
-    ``clauses``, the clauses of it that carry the figures. ``max_words`` caps the total
-    words (at least one piece is always returned); otherwise ``max_sentences`` pieces."""
+    """Summary pieces in rank order, each an exact slice of ``text``: a whole sentence or,
+    with ``clauses``, the clauses of one that carry the figures. ``max_words`` caps the
+    total words (at least one piece is always returned; the budget is filled with the best
+    pieces that still fit); otherwise ``max_sentences`` pieces."""
     if not spans:
         return []
+    weights = weights or DEFAULT_WEIGHTS
     texts = [text[s.start : s.end] for s in spans]
     features = _features(texts)
     candidates = np.arange(len(spans))
@@ -321,8 +334,9 @@ def summarize_spans(
     out: list[SummarySentence] = []
     for p in picked:
         s = pieces[p]
+        index = int(candidates[owner_arr[p]])
         out.append(SummarySentence(piece_texts[p], s.start, s.end, len(out) + 1,
-                                   round(float(piece_scores[p]), 6), int(candidates[owner_arr[p]])))
+                                   round(float(piece_scores[p]), 6), index, spans[index].start, spans[index].end))
     return out
 
 
@@ -356,7 +370,7 @@ def select_pieces(scores: np.ndarray, pieces: Sequence[Span], owner: np.ndarray,
                 figures and figures <= seen_figures):
             continue
         if max_words is not None and chosen and total + words[best] > max_words:
-            break
+            continue  # too long for what is left of the budget: a shorter piece may fit
         chosen.append(best)
         total += int(words[best])
         seen_figures |= figures
@@ -371,8 +385,8 @@ def select_pieces(scores: np.ndarray, pieces: Sequence[Span], owner: np.ndarray,
 
 
 def summarize(text: str, embedder: Embedder, *, max_sentences: int | None = 5,
-              max_words: int | None = None, weights: Weights = DEFAULT_WEIGHTS,
-              clauses: bool = True) -> list[SummarySentence]:
+              max_words: int | None = None, weights: Weights | None = None,
+              clauses: bool = False) -> list[SummarySentence]:
     """Summary of normalised text (``workbench.text.normalise``)."""
     return summarize_spans(text, split_sentences(text), embedder, max_sentences=max_sentences,
                            max_words=max_words, weights=weights, clauses=clauses)

@@ -356,6 +356,61 @@ def test_cli_summarize_prints_one_json_line_per_document_with_verbatim_sentences
     assert {"text", "start", "end", "kind", "metric", "period"} <= set(first["key_figures"][0])
 
 
+def _summarize_json(tmp_path, monkeypatch, *args):
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+    from workbench.config import get_settings
+
+    monkeypatch.setenv("WORKBENCH_EMBEDDER", "hashing")
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["summarize", *map(str, args), "--json"])
+    return result, [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_cli_summarize_json_offsets_point_into_the_file_as_written(tmp_path, monkeypatch):
+    raw = ("CONTENT_1:   Third quarter revenue\nwas $1.52 billion,   up 7% year-over-year.\n\n"
+           "CONTENT_2: Adjusted earnings per share were $1.01,\r\ncompared with $0.87 last year.\n"
+           "We opened a new office in Austin.")
+    path = tmp_path / "call.txt"
+    path.write_bytes(raw.encode("utf-8"))
+    result, lines = _summarize_json(tmp_path, monkeypatch, path, "--max-sentences", "2")
+    assert result.exit_code == 0, result.output
+    (doc,) = lines
+    assert doc["offsets"] == "source" and len(doc["sentences"]) == 2
+    for s in doc["sentences"]:
+        # the file's own characters, line breaks and runs of spaces included
+        assert " ".join(raw[s["start"] : s["end"]].split()) == " ".join(s["text"].split())
+        assert raw[s["start"] : s["end"]] != s["text"] or "\n" not in raw[s["start"] : s["end"]]
+    assert any("\n" in raw[s["start"] : s["end"]] for s in doc["sentences"])
+    for f in doc["key_figures"]:
+        assert raw[f["start"] : f["end"]] == f["text"]
+        assert f["sentence"] and " ".join(raw[f["sentence_start"] : f["sentence_end"]].split()) == " ".join(
+            f["sentence"].split())
+
+
+def test_cli_summarize_json_gives_a_failed_document_its_own_line(tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text(CALL, encoding="utf-8")
+    (tmp_path / "b.pdf").write_bytes(b"not a pdf")
+    (tmp_path / "c.md").write_text("Q4 revenue was $1.6 billion.", encoding="utf-8")
+    result, lines = _summarize_json(tmp_path, monkeypatch, tmp_path)
+    assert result.exit_code == 1
+    assert [Path(d["path"]).name for d in lines] == ["a.txt", "b.pdf", "c.md"]
+    assert lines[1]["error"] and "sentences" not in lines[1]
+    assert lines[0]["sentences"] and lines[2]["sentences"]
+
+
+def test_cli_summarize_clauses_gives_highlights_inside_their_sentences(tmp_path, monkeypatch):
+    path = tmp_path / "q3.txt"
+    path.write_text(CALL, encoding="utf-8")
+    _, (whole,) = _summarize_json(tmp_path, monkeypatch, path, "--max-sentences", "3")
+    _, (cut,) = _summarize_json(tmp_path, monkeypatch, path, "--max-sentences", "3", "--clauses")
+    assert all((s["start"], s["end"]) == (s["sentence_start"], s["sentence_end"]) for s in whole["sentences"])
+    for s in cut["sentences"]:
+        assert s["sentence_start"] <= s["start"] < s["end"] <= s["sentence_end"]
+        assert CALL[s["start"] : s["end"]] == s["text"]
+
+
 def test_cli_ingest_stores_files_and_fails_on_a_bad_one(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 

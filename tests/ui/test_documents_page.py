@@ -85,3 +85,28 @@ def test_empty_paste_shows_an_error_and_stores_nothing(app, stored):
 def test_page_without_documents_says_how_to_add_one(app, app_store):
     at = _open(app)
     assert any("No documents yet" in i.value for i in at.info)
+
+
+def test_summary_is_whole_sentences_until_highlights_are_asked_for(app, stored):
+    at = _open(app)
+    sentences = [e.label.split(". ", 1)[1] for e in at.expander]
+    assert sentences and all(s in CALL and s.endswith(".") and "(clause)" not in s for s in sentences)
+    at.toggle(key="doc_clauses").set_value(True).run()
+    assert not at.exception, at.exception
+    labels = [e.label for e in at.expander]
+    assert any(label.endswith("(clause)") for label in labels)
+    # a clause is shown in bold inside its whole marked sentence
+    assert any("<mark>" in h.proto.body and "<b>" in h.proto.body for h in at.get("html"))
+
+
+def test_date_filter_narrows_the_list_and_says_when_nothing_matches(app, stored):
+    ingest_text("Revenue was $2 billion in 2019.", title="Old note", session_factory=stored,
+                limits=IngestLimits(max_bytes=1_000_000, max_pages=10), user="analyst",
+                doc_type="research", doc_date=dt.date(2019, 5, 1))
+    at = _open(app)
+    assert set(at.dataframe[0].value["title"]) == {"Acme Q3 call", "Old note"}
+    assert "source" in at.dataframe[0].value.columns
+    at.date_input(key="doc_filter_from").set_value(dt.date(2021, 1, 1)).run()
+    assert list(at.dataframe[0].value["title"]) == ["Acme Q3 call"]
+    at.date_input(key="doc_filter_to").set_value(dt.date(2021, 6, 30)).run()
+    assert any("No document matches" in i.value for i in at.info)

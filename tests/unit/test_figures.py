@@ -79,3 +79,36 @@ def test_every_figure_is_verbatim_at_its_offsets_in_a_real_transcript(shared_dat
             assert f.sentence_start <= f.start < f.end <= f.sentence_end
             total += 1
     assert total > 200
+
+
+def test_cents_per_share_is_a_per_share_value_in_dollars():
+    f = by_text(extract_key_figures("The board declared a quarterly dividend of 25 cents per share."))["25 cents per share"]
+    assert (f.kind, f.metric, f.unit) == ("per_share", "dividend", "USD/share")
+    assert f.value == pytest.approx(0.25)
+
+
+def test_amount_in_parentheses_is_a_negative_figure():
+    f = by_text(extract_key_figures("Operating loss was $(3.2) million in the quarter."))["$(3.2) million"]
+    assert (f.kind, f.unit, f.metric) == ("money", "USD", "operating income")
+    assert f.value == pytest.approx(-3.2e6)
+
+
+def test_eps_stated_in_dollars_is_a_per_share_value():
+    f = by_text(extract_key_figures("Third-quarter EPS of $1.23 beat expectations."))["$1.23"]
+    assert (f.kind, f.metric, f.unit) == ("per_share", "EPS", "USD/share")
+
+
+@pytest.mark.parametrize(("sentence", "figure", "period"), [
+    ("For fiscal 2021, we expect revenue growth of 5% to 7% over last year.", "5% to 7%", "fiscal 2021"),
+    ("Looking to 2022, we expect revenue of $1.9 billion, up from $1.7 billion last year.", "$1.9 billion", "2022"),
+    ("In the third quarter, revenue rose 12% from a year ago to $480 million.", "$480 million", "third quarter"),
+    ("Revenue grew 9% compared to last year.", "9%", "last year"),
+    # a comparison figure takes the prior period
+    ("We now expect full-year 2021 EPS of $5.10 to $5.20, compared to $4.50 last year.", "$5.10 to $5.20", "full-year 2021"),
+    ("We now expect full-year 2021 EPS of $5.10 to $5.20, compared to $4.50 last year.", "$4.50", "last year"),
+    ("Q3 revenue was $480 million versus $430 million in the prior-year quarter.", "$480 million", "Q3"),
+    ("Q3 revenue was $480 million versus $430 million in the prior-year quarter.", "$430 million", "prior-year quarter"),
+    ("Q3 revenue was $480 million, up from $430 million a year ago.", "$430 million", "a year ago"),
+])
+def test_period_is_the_figures_own_and_a_comparison_figure_takes_the_prior_one(sentence, figure, period):
+    assert by_text(extract_key_figures(sentence))[figure].period == period

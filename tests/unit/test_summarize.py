@@ -147,7 +147,7 @@ def test_a_clause_never_cuts_a_figure_in_two():
 
 
 def test_the_clause_with_the_headline_figure_is_picked_without_its_filler():
-    summary = summarize(RESULTS, EMBEDDER, max_sentences=2)
+    summary = summarize(RESULTS, EMBEDDER, max_sentences=2, clauses=True)
     texts = [s.text for s in summary]
     assert any("revenues were $481.1 million" in t and "driven by" not in t for t in texts)
     assert any("diluted earnings per share were $1.24" in t and not t.startswith("And") for t in texts)
@@ -155,16 +155,29 @@ def test_the_clause_with_the_headline_figure_is_picked_without_its_filler():
         assert RESULTS[s.start : s.end] == s.text
         sentence = split_sentences(RESULTS)[s.index]
         assert sentence.start <= s.start and s.end <= sentence.end
+        assert (s.sentence_start, s.sentence_end) == (sentence.start, sentence.end)
         assert all(f.text in RESULTS for f in extract_key_figures(RESULTS, [Span(s.start, s.end)]))
 
 
-def test_pieces_never_overlap_and_whole_sentences_on_request():
-    summary = summarize(RESULTS, EMBEDDER, max_sentences=None, max_words=200)
+def test_pieces_never_overlap_and_whole_sentences_by_default():
+    summary = summarize(RESULTS, EMBEDDER, max_sentences=None, max_words=200, clauses=True)
     ranges = sorted((s.start, s.end) for s in summary)
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(ranges, ranges[1:]))
-    whole = summarize(RESULTS, EMBEDDER, max_sentences=3, clauses=False)
-    sentences = {RESULTS[s.start : s.end] for s in split_sentences(RESULTS)}
-    assert all(s.text in sentences for s in whole)
+    whole = summarize(RESULTS, EMBEDDER, max_sentences=3)
+    sentences = {(s.start, s.end) for s in split_sentences(RESULTS)}
+    assert whole and all((s.start, s.end) in sentences and s.is_whole_sentence for s in whole)
+
+
+def test_a_word_budget_is_filled_with_the_best_pieces_that_still_fit():
+    import numpy as np
+
+    vectors = np.eye(3, dtype=np.float32)
+    pieces = [Span(0, 10), Span(20, 80), Span(90, 100)]
+    texts = ["revenue was $5 million", "a long sentence " * 4, "EPS was $1.10"]
+    # 6 words, then 30 (does not fit in 20), then 5: the third still fits after the second is skipped
+    picked = select_pieces(np.array([1.0, 0.9, 0.8]), pieces, np.arange(3), vectors, np.array([6.0, 30.0, 5.0]),
+                           texts, DEFAULT_WEIGHTS, max_pieces=None, max_words=20)
+    assert picked == [0, 2]
 
 
 def test_a_clause_of_a_safe_harbour_sentence_is_still_boilerplate():
