@@ -106,12 +106,15 @@ def test_companies_have_unique_keys_names_and_tickers_and_consistent_labels(seed
         assert (c.sponsor is not None) == (c.ownership == "sponsor_backed")
         if c.listing_status == "listed":
             assert c.ticker and c.exchange and c.market_cap_usd_m and c.market_cap_usd_m > 0
+        elif c.listing_status == "delisted":  # taken over: keeps its old ticker, has no market value
+            assert c.ticker and c.market_cap_usd_m is None and "and delisted." in c.description
+            assert c.ownership in ("subsidiary", "sponsor_backed")
         else:
             assert c.listing_status == "private"
             assert c.ticker is None and c.market_cap_usd_m is None and c.pe_ratio is None
         assert c.name in c.description and c.founded_year <= AS_OF.year
         assert c.financials_as_of == AS_OF
-    assert {c.listing_status for c in companies} == {"listed", "private"}
+    assert {c.listing_status for c in companies} == {"listed", "private", "delisted"}
     assert {"public", "sponsor_backed", "founder", "family"} <= {c.ownership for c in companies}
 
 
@@ -129,13 +132,15 @@ def test_debt_ladder_sums_to_total_debt_with_maturities_spread_to_2036(seeded) -
         ladder[d.company_id].append(d)
     near = 0
     maturities = []
+    issued = {(p.company_id, d.closed_date) for d, p in _issued_debt(factory)}
     for c in _all(factory, Company):
-        items = ladder.get(c.id, [])
+        items = [d for d in ladder.get(c.id, []) if (c.id, d.issue_date) not in issued]
         if c.total_debt_usd_m == 0:
             assert not items
             continue
         assert 1 <= len(items) <= 6
-        assert sum(d.amount_usd_m for d in items) == pytest.approx(c.total_debt_usd_m, abs=0.05)
+        # with the bonds and loans its deals issued, the ladder still sums to total debt
+        assert sum(d.amount_usd_m for d in ladder[c.id]) == pytest.approx(c.total_debt_usd_m, abs=0.05)
         for d in items:
             assert d.amount_usd_m > 0 and d.coupon_pct is not None and d.coupon_pct >= 0
             assert d.issue_date < d.maturity_date and d.issue_date <= AS_OF < d.maturity_date
@@ -145,6 +150,62 @@ def test_debt_ladder_sums_to_total_debt_with_maturities_spread_to_2036(seeded) -
     assert near > 0
     assert min(maturities) == 2026 or min(maturities) == 2027
     assert max(maturities) >= 2035
+
+
+def _issued_debt(factory) -> list[tuple[Deal, DealParty]]:
+    issuers = {p.deal_id: p for p in _all(factory, DealParty) if p.role == "issuer"}
+    return [(d, issuers[d.id]) for d in _all(factory, Deal)
+            if d.deal_type in ("ig_bond", "hy_bond", "term_loan", "convertible") and d.status == "completed"]
+
+
+def test_bond_and_loan_deals_fit_their_issuers_debt_and_the_outstanding_ones_are_in_its_ladder(seeded) -> None:
+    factory = seeded[0]
+    companies = {c.id: c for c in _all(factory, Company)}
+    ladder: dict[int, list[DebtInstrument]] = defaultdict(list)
+    for d in _all(factory, DebtInstrument):
+        ladder[d.company_id].append(d)
+    deals = _issued_debt(factory)
+    sizes = Counter()
+    in_ladder = outstanding = 0
+    for d, issuer in deals:
+        assert d.size_usd_m <= companies[issuer.company_id].total_debt_usd_m + 0.05, d.name
+        sizes[d.size_usd_m] += 1
+        maturity = d.closed_date.replace(year=d.closed_date.year + int(d.tenor_years), day=min(d.closed_date.day, 28))
+        if maturity > AS_OF:
+            outstanding += 1
+            in_ladder += any(i.issue_date == d.closed_date and i.amount_usd_m == d.size_usd_m
+                             and i.maturity_date == maturity for i in ladder[issuer.company_id])
+    # sizes follow the issuers' debt: no pile-up at a fixed minimum
+    assert sizes.most_common(1)[0][1] < 0.1 * len(deals)
+    # most outstanding deals are in the ladder; the rest would have taken over 80% of the debt
+    assert outstanding and in_ladder >= 0.6 * outstanding
+
+
+def test_a_listed_company_taken_over_is_delisted_then_and_in_no_later_deal(seeded) -> None:
+    factory = seeded[0]
+    companies = {c.id: c for c in _all(factory, Company)}
+    deals = {d.id: d for d in _all(factory, Deal)}
+    parties = _all(factory, DealParty)
+    last_price: dict[int, dt.date] = {}
+    for p in _all(factory, Price):
+        last_price[p.company_id] = max(p.date, last_price.get(p.company_id, p.date))
+    taken = {p.company_id: deals[p.deal_id] for p in parties
+             if p.role == "target" and p.company_id and deals[p.deal_id].status == "completed"
+             and companies[p.company_id].listing_status == "delisted"}
+    assert taken
+    for cid, deal in taken.items():
+        assert last_price.get(cid, deal.closed_date) <= deal.closed_date
+        acquirer = next(p.name for p in parties if p.deal_id == deal.id and p.role == "acquirer")
+        assert acquirer in companies[cid].description
+    # a company is taken over once, and is no one's issuer or target in any other deal
+    for p in parties:
+        if p.company_id in taken and p.role in ("issuer", "target"):
+            assert p.deal_id == taken[p.company_id].id, (p.role, deals[p.deal_id].name)
+    # every completed M&A deal with a listed target has delisted it
+    for p in parties:
+        d = deals[p.deal_id]
+        if p.role == "target" and p.company_id and d.status == "completed" and d.premium_pct is not None:
+            assert companies[p.company_id].listing_status == "delisted"
 
 
 def test_ratings_worsen_with_leverage_on_average(seeded) -> None:
@@ -178,8 +239,9 @@ def test_investment_grade_bonds_pay_less_than_high_yield(seeded) -> None:
 def test_prices_are_positive_coherent_and_on_business_days_for_listed_only(seeded) -> None:
     factory = seeded[0]
     listed = {c.id for c in _all(factory, Company) if c.listing_status == "listed"}
+    delisted = {c.id for c in _all(factory, Company) if c.listing_status == "delisted"}
     prices = _all(factory, Price)
-    assert {p.company_id for p in prices} <= listed
+    assert {p.company_id for p in prices} <= listed | delisted
     assert len({p.company_id for p in prices}) > 0.9 * len(listed)
     for p in prices:
         assert p.date.weekday() < 5 and p.date <= AS_OF
@@ -233,7 +295,8 @@ def test_deal_descriptions_state_the_facts_and_vary(seeded) -> None:
         main_role = "target" if d.deal_type == "ma" else "issuer"
         main = next(p for p in parties[d.id] if p.role == main_role)
         assert main.name in d.description, d.description
-        assert money(d.size_usd_m) in d.description, (money(d.size_usd_m), d.description)
+        # amounts are written in the deal's currency: "€1.2bn", not the dollar figure
+        assert money(d.size_local_m, d.currency) in d.description, (money(d.size_local_m, d.currency), d.description)
     assert len({d.description for d in deals}) == len(deals)
     openings = Counter(re.sub(r"[^a-z ]", "", d.description.split(",")[0].lower()).split()[-1] for d in deals)
     assert len(openings) > 20

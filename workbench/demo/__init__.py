@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, text
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench import audit
@@ -22,6 +22,7 @@ from workbench.demo.companies import COMPANY_CHUNK, CompanyGenerator, Universe
 from workbench.demo.deals import deal_chunks, plan_deals
 from workbench.demo.documents import DebtLine, document_rows, pick_document_companies
 from workbench.demo.prices import business_days, price_chunks
+from workbench.domain import ListingStatus, Ownership
 from workbench.errors import WorkbenchError
 from workbench.models import (
     AlertEvent,
@@ -185,18 +186,24 @@ def seed_demo(
 
         n_prices = 0
         n_listed = int(frozen.listed.sum())
-        for rows, done in price_chunks(frozen, seed=size.seed, as_of=size.as_of,
-                                       years=size.price_years, first_trade=plan.first_trade):
+        for rows, done in price_chunks(frozen, seed=size.seed, as_of=size.as_of, years=size.price_years,
+                                       first_trade=plan.first_trade, last_trade=plan.last_trade):
             n_prices += _insert(conn, Price, rows)
             report("prices", done / max(n_listed, 1), f"Prices: {done:,} of {n_listed:,} listed companies")
 
         n_deals = n_parties = 0
-        for deals, parties, done in deal_chunks(frozen, plan, seed=size.seed, as_of=size.as_of):
+        new_debt: list[dict[str, Any]] = []
+        delisted: list[tuple[int, str, bool, dt.date]] = []
+        for deals, parties, done, outcome in deal_chunks(frozen, plan, seed=size.seed, as_of=size.as_of):
             n_deals += _insert(conn, Deal, deals)
             n_parties += _insert(conn, DealParty, parties)
+            new_debt += outcome.debt
+            delisted += outcome.delisted
             report("deals", done / max(size.deals, 1), f"Deals: {done:,} of {size.deals:,}")
+        n_debt += _add_deal_debt(conn, new_debt)
+        _delist(conn, delisted)
 
-        chosen = pick_document_companies(frozen, size.documents, size.seed)
+        chosen = pick_document_companies(frozen, size.documents, size.seed, exclude=plan.acquired)
         debt = _debt_lines(conn, sorted({int(frozen.ids[c]) for c in chosen}))
         docs = document_rows(frozen, chosen, debt, seed=size.seed, as_of=size.as_of, timestamp=timestamp)
         n_docs = _insert(conn, Document, docs)
@@ -225,6 +232,68 @@ def seed_demo(
         report("finish", 0.5, "Committing...")
     report("finish", 1.0, "Demo universe ready")
     return DemoSummary(**{**asdict(summary), "elapsed_s": round(time.perf_counter() - started, 2)})
+
+
+def _add_deal_debt(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Put the bonds and loans the deals issued, and that are still outstanding, into their
+    issuers' maturity ladders. Total debt stays what the company reports: the generated
+    instruments shrink to make room, and a deal that would take more than 80% of it is left
+    out (the issuer has refinanced it since)."""
+    if not rows:
+        return 0
+    table = _table(DebtInstrument)
+    companies = _table(Company)
+    by_company: dict[int, list[dict[str, Any]]] = {}
+    for row in sorted(rows, key=lambda r: (r["company_id"], r["issue_date"])):
+        by_company.setdefault(int(row["company_id"]), []).append(row)
+    keep: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    ids = sorted(by_company)
+    for lo in range(0, len(ids), 500):
+        batch = ids[lo:lo + 500]
+        totals = dict(conn.execute(select(companies.c.id, companies.c.total_debt_usd_m)
+                                   .where(companies.c.id.in_(batch))).all())
+        existing: dict[int, list[tuple[int, float]]] = {}
+        for iid, cid, amount in conn.execute(select(table.c.id, table.c.company_id, table.c.amount_usd_m)
+                                             .where(table.c.company_id.in_(batch)).order_by(table.c.id)):
+            existing.setdefault(int(cid), []).append((int(iid), float(amount)))
+        for cid in batch:
+            total = float(totals.get(cid) or 0.0)
+            own = existing.get(cid, [])
+            added = 0.0
+            for row in by_company[cid]:
+                if own and added + row["amount_usd_m"] <= 0.8 * total:
+                    added += row["amount_usd_m"]
+                    keep.append(row)
+            if not added:
+                continue
+            # the rest of the debt over the generated instruments, in proportion, to 0.1m
+            rest = round(total - added, 1)
+            before = sum(a for _, a in own) or 1.0
+            scaled = [max(round(a * rest / before, 1), 0.1) for _, a in own]
+            scaled[-1] = round(rest - sum(scaled[:-1]), 1)
+            updates += [{"iid": iid, "amount": amount} for (iid, _), amount in zip(own, scaled, strict=True)]
+    if updates:
+        conn.execute(update(table).where(table.c.id == bindparam("iid")).values(amount_usd_m=bindparam("amount")),
+                     updates)
+    return _insert(conn, DebtInstrument, keep)
+
+
+def _delist(conn: Connection, taken: list[tuple[int, str, bool, dt.date]]) -> None:
+    """A listed company taken over is delisted at completion and owned by its buyer."""
+    if not taken:
+        return
+    companies = _table(Company)
+    conn.execute(
+        update(companies).where(companies.c.id == bindparam("cid")).values(
+            listing_status=ListingStatus.DELISTED.value, ownership=bindparam("owner"), sponsor=bindparam("backer"),
+            market_cap_usd_m=None, pe_ratio=None, dividend_yield_pct=None,
+            description=companies.c.description + bindparam("note")),
+        [{"cid": cid, "owner": (Ownership.SPONSOR_BACKED if sponsor else Ownership.SUBSIDIARY).value,
+          "backer": buyer if sponsor else None,
+          "note": f" It was acquired by {buyer} on {closed:%d %B %Y} and delisted."}
+         for cid, buyer, sponsor, closed in taken],
+    )
 
 
 def _debt_lines(conn: Connection, company_ids: list[int]) -> dict[int, list[DebtLine]]:

@@ -4,9 +4,10 @@ descriptions written from the facts (many templates, synonyms and optional claus
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,9 @@ TYPE_CODES = {
     DealType.FOLLOW_ON: "FO", DealType.IPO: "IPO", DealType.CONVERTIBLE: "CB",
 }
 DEAL_TYPES = tuple(TYPE_MIX)
+PUBLIC_TARGET_SHARE = 0.3  # of M&A deals: a listed target, planned so it is taken over once
+# Floating-rate benchmark of a loan by currency
+LOAN_BENCHMARK = {"USD": "SOFR", "EUR": "EURIBOR", "GBP": "SONIA", "JPY": "TONA", "CHF": "SARON"}
 
 
 @dataclass
@@ -39,6 +43,31 @@ class DealPlan:
     dates: list[dt.date]
     ipo_issuer: dict[int, int]  # deal index -> universe index
     first_trade: dict[int, dt.date]  # company id -> IPO date
+    # deal index -> (universe index of the listed target, completion date or None, withdrawn)
+    takeovers: dict[int, tuple[int, dt.date | None, bool]] = field(default_factory=dict)
+    last_trade: dict[int, dt.date] = field(default_factory=dict)  # company id -> delisting date
+
+    @property
+    def acquired(self) -> set[int]:
+        """Universe indexes of the listed companies taken over (delisted) by the as-of date."""
+        return {c for c, closed, _ in self.takeovers.values() if closed is not None}
+
+
+@dataclass(frozen=True)
+class DealOutcome:
+    """What a deal changes in the rest of the universe, applied after all deals are made."""
+
+    debt: list[dict[str, Any]]  # debt_instruments rows: bonds and loans still outstanding
+    delisted: list[tuple[int, str, bool, dt.date]]  # (company id, acquirer, by a sponsor, closed)
+
+
+def _deal_size(raw: float, *, step: float, cap: float, debt: float) -> float:
+    """A bond or loan size as a share of the issuer's debt, in round steps, never more than
+    that debt (and never zero)."""
+    size = min(round(raw / step) * step, cap)
+    if size > debt:
+        size = math.floor(debt / step) * step
+    return float(size) if size > 0 else round(max(debt, 0.1), 1)
 
 
 def _weighted_pick(rnd: random.Random, pool: np.ndarray, weights: np.ndarray | None) -> int:
@@ -67,53 +96,87 @@ def plan_deals(universe: FrozenUniverse, *, seed: int, as_of: dt.date, count: in
             company = candidates.pop()
             ipo_issuer[i] = company
             first_trade[int(universe.ids[company])] = dates[i]
-    return DealPlan(types=types, dates=dates, ipo_issuer=ipo_issuer, first_trade=first_trade)
+    # Public take-overs are planned up front, once per company, so that a target taken
+    # private stops trading at completion and is no one's issuer or target afterwards.
+    ipo_set = set(ipo_issuer.values())
+    seasoned = [int(c) for c in listed if int(c) not in ipo_set]
+    rnd.shuffle(seasoned)
+    takeovers: dict[int, tuple[int, dt.date | None, bool]] = {}
+    last_trade: dict[int, dt.date] = {}
+    cap = len(seasoned) // 4  # at most a quarter of the listed names disappear in five years
+    for i, deal_type in enumerate(types):
+        if deal_type is not DealType.MA or len(takeovers) >= cap or rnd.random() >= PUBLIC_TARGET_SHARE:
+            continue
+        company = seasoned.pop()
+        withdrawn = rnd.random() < 0.08
+        close = dates[i] + dt.timedelta(days=rnd.randint(60, 300))
+        done = None if withdrawn or close > as_of else close
+        takeovers[i] = (company, done, withdrawn)
+        if done is not None:
+            last_trade[int(universe.ids[company])] = done
+    return DealPlan(types=types, dates=dates, ipo_issuer=ipo_issuer, first_trade=first_trade,
+                    takeovers=takeovers, last_trade=last_trade)
 
 
 class _Pools:
-    def __init__(self, u: FrozenUniverse, ipo_companies: set[int]) -> None:
+    def __init__(self, u: FrozenUniverse, ipo_companies: set[int], acquired: set[int] | None = None) -> None:
         n = len(u)
         everyone = np.arange(n)
         listed = u.listed.astype(bool)
         not_ipo = np.ones(n, dtype=bool)
         if ipo_companies:
             not_ipo[list(ipo_companies)] = False
+        active = np.ones(n, dtype=bool)  # not taken over during the five years
+        if acquired:
+            active[list(acquired)] = False
         rated = u.rated.astype(bool)
 
         def pool(mask: np.ndarray, fallback: np.ndarray) -> np.ndarray:
             chosen = everyone[mask]
             return chosen if len(chosen) else fallback
 
-        self.all = everyone
-        self.private = pool(~listed, everyone)
-        self.listed = pool(listed & not_ipo, pool(listed, everyone))
-        debt = pool(u.total_debt > 0, everyone)
-        self.ig = pool(rated & (u.notch <= 9), debt)
-        self.hy = pool(rated & (u.notch >= 10), debt)
+        self.all = pool(active, everyone)
+        self.private = pool(~listed & active, self.all)
+        self.listed = pool(listed & not_ipo & active, pool(listed & active, self.all))
+        # An issuer's new bond or loan is part of its debt: only companies with enough debt
+        # for a benchmark-sized deal issue one (so a deal never exceeds the issuer's debt).
+        debt = pool((u.total_debt >= 100.0) & active, pool(u.total_debt > 0, everyone))
+        self.ig = pool(rated & (u.notch <= 9) & (u.total_debt >= 300.0) & active, debt)
+        self.hy = pool(rated & (u.notch >= 10) & (u.total_debt >= 150.0) & active, debt)
         self.debt = debt
-        self.large = pool(u.revenue >= np.quantile(u.revenue, 0.7) if n else everyone, everyone)
+        self.large = pool((u.revenue >= np.quantile(u.revenue, 0.7) if n else everyone) & active, self.all)
         self.listed_w = np.sqrt(np.maximum(u.market_cap[self.listed], 1.0))
+        # a convertible is debt too: issued by listed companies that carry some
+        self.convertible = pool(listed & not_ipo & active & (u.total_debt >= 100.0), self.listed)
+        self.convertible_w = np.sqrt(np.maximum(u.market_cap[self.convertible], 1.0))
         self.ig_w = np.sqrt(u.revenue[self.ig])
         self.hy_w = np.sqrt(u.revenue[self.hy])
         self.debt_w = np.sqrt(u.revenue[self.debt])
-        self.all_w = np.power(np.maximum(u.revenue, 1.0), 0.3)
+        self.all_w = np.power(np.maximum(u.revenue[self.all], 1.0), 0.3)
+        self.private_w = np.power(np.maximum(u.revenue[self.private], 1.0), 0.3)
 
 
 def deal_chunks(universe: FrozenUniverse, plan: DealPlan, *, seed: int, as_of: dt.date
-                ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], int]]:
-    """Yield (deal rows, party rows, deals done) chunk by chunk; deal ids are 1..count."""
+                ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]], int, DealOutcome]]:
+    """Yield (deal rows, party rows, deals done, what they change) chunk by chunk; deal ids
+    are 1..count."""
     if not plan.types or not len(universe):
         return
-    pools = _Pools(universe, set(plan.ipo_issuer.values()))
+    pools = _Pools(universe, set(plan.ipo_issuer.values()), plan.acquired)
     timestamp = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC)
     count = len(plan.types)
     for chunk_no, lo in enumerate(range(0, count, DEAL_CHUNK)):
         rnd = random.Random(f"{seed}-deals-{chunk_no}")
         deals: list[dict[str, Any]] = []
         parties: list[dict[str, Any]] = []
+        outcome = DealOutcome([], [])
         for i in range(lo, min(count, lo + DEAL_CHUNK)):
             maker = _DealMaker(rnd, universe, pools, plan, as_of, i)
             deal, deal_parties = maker.make()
+            if maker.instrument is not None:
+                outcome.debt.append(maker.instrument)
+            if maker.delisted is not None:
+                outcome.delisted.append(maker.delisted)
             deal.update(id=i + 1, created_at=timestamp, updated_at=timestamp)
             deals.append(deal)
             seen: set[tuple[str, str]] = set()
@@ -122,7 +185,7 @@ def deal_chunks(universe: FrozenUniverse, plan: DealPlan, *, seed: int, as_of: d
                     continue
                 seen.add((role, name))
                 parties.append({"deal_id": i + 1, "role": role.value, "name": name, "company_id": company_id})
-        yield deals, parties, min(count, lo + DEAL_CHUNK)
+        yield deals, parties, min(count, lo + DEAL_CHUNK), outcome
 
 
 class _DealMaker:
@@ -132,8 +195,12 @@ class _DealMaker:
         self.type = plan.types[i]
         self.date = plan.dates[i]
         self.ipo_company = plan.ipo_issuer.get(i)
+        self.takeover = plan.takeovers.get(i)
         self.parties: list[tuple[PartyRole, str, int | None]] = []
         self.categories: list[str] = []
+        self.currency = "USD"
+        self.instrument: dict[str, Any] | None = None  # a bond or loan still outstanding at as-of
+        self.delisted: tuple[int, str, bool, dt.date] | None = None
 
     # -- helpers -----------------------------------------------------------------------
     def company(self, c: int) -> dict[str, Any]:
@@ -146,7 +213,7 @@ class _DealMaker:
                 "country": country, "sector": sector, "industry": industry, "sub": sub,
                 "sponsor": sponsor, "ownership": int(u.ownership[c]), "revenue": float(u.revenue[c]),
                 "ebitda": float(u.ebitda[c]), "mcap": float(u.market_cap[c]),
-                "net_debt": float(u.net_debt[c]), "notch": int(u.notch[c]),
+                "net_debt": float(u.net_debt[c]), "total_debt": float(u.total_debt[c]), "notch": int(u.notch[c]),
                 "rated": bool(u.rated[c]), "listed": bool(u.listed[c])}
 
     def banks(self, low: int, high: int) -> list[str]:
@@ -160,8 +227,26 @@ class _DealMaker:
             return DealStatus.PRICED.value, None
         return DealStatus.COMPLETED.value, closed
 
+    def cash(self, usd_m: float) -> str:
+        """An amount as the deal's description states it: in the deal's currency."""
+        return money(round(usd_m * FX_PER_USD[self.currency], 1), self.currency)
+
+    def outstanding(self, deal: dict[str, Any], company_id: int, instrument: str, seniority: str,
+                    secured: bool) -> None:
+        """A completed bond or loan that has not matured is in the issuer's debt."""
+        closed, tenor = deal["closed_date"], deal["tenor_years"]
+        if closed is None or not tenor:
+            return
+        maturity = dt.date(closed.year + int(tenor), closed.month, min(closed.day, 28))
+        if maturity <= self.as_of:
+            return
+        self.instrument = {"company_id": company_id, "instrument": instrument, "amount_usd_m": deal["size_usd_m"],
+                           "currency": deal["currency"], "coupon_pct": deal["coupon_pct"], "issue_date": closed,
+                           "maturity_date": maturity, "seniority": seniority, "secured": secured}
+
     def base(self, c: dict[str, Any], size: float, currency: str) -> dict[str, Any]:
         code = TYPE_CODES[self.type]
+        self.currency = currency
         return {
             "key": f"DEMO-{code}-{self.i + 1:07d}",
             "deal_type": self.type.value,
@@ -215,16 +300,16 @@ class _DealMaker:
         verb = r.choice(["priced its initial public offering", "completed its IPO", "listed its shares",
                          "made its market debut"])
         if status == DealStatus.WITHDRAWN.value:
-            text = (f"{c['name']} postponed its planned {money(size)} initial public offering on {exchange}, "
+            text = (f"{c['name']} postponed its planned {self.cash(size)} initial public offering on {exchange}, "
                     f"citing {r.choice(['volatile markets', 'weak investor demand', 'valuation gaps with investors'])}.")
         else:
             text = r.choice([
-                f"{c['name']} {verb} on {exchange}, raising {money(size)} at a market value of {money(valuation)}.",
-                f"The {c['country'].adjective} {c['sub'].lower()} company {c['name']} raised {money(size)} in an IPO "
-                f"on {exchange}, valuing it at {money(valuation)}.",
-                f"{c['name']} raised {money(size)} in its {exchange} IPO, pricing "
+                f"{c['name']} {verb} on {exchange}, raising {self.cash(size)} at a market value of {self.cash(valuation)}.",
+                f"The {c['country'].adjective} {c['sub'].lower()} company {c['name']} raised {self.cash(size)} in an IPO "
+                f"on {exchange}, valuing it at {self.cash(valuation)}.",
+                f"{c['name']} raised {self.cash(size)} in its {exchange} IPO, pricing "
                 f"{r.choice(['at the top of', 'in the middle of', 'at the bottom of', 'above'])} the range "
-                f"for a market capitalisation of {money(valuation)}.",
+                f"for a market capitalisation of {self.cash(valuation)}.",
             ])
         clauses = []
         if sponsor:
@@ -263,15 +348,15 @@ class _DealMaker:
             if c["ownership"] == OWN_SPONSOR and c["sponsor"]:
                 self.parties.append((PartyRole.SELLER, c["sponsor"], None))
                 self.categories.append("sponsor sell-down")
-            text = (f"{holder[0].upper() + holder[1:]} sold {money(size)} of shares in {c['name']} {when}, "
+            text = (f"{holder[0].upper() + holder[1:]} sold {self.cash(size)} of shares in {c['name']} {when}, "
                     f"a {discount:.1f}% discount to the last close.")
         else:
             use = r.choice(["fund growth", "repay its revolving credit facility", "fund a pending acquisition",
                             "strengthen the balance sheet"])
             self.categories.append(f"use of proceeds: {use}")
             text = r.choice([
-                f"{c['name']} raised {money(size)} in a {kind} {when}, priced at a {discount:.1f}% discount, to {use}.",
-                f"{c['name']} sold {money(size)} of new shares {when} at a {discount:.1f}% discount; "
+                f"{c['name']} raised {self.cash(size)} in a {kind} {when}, priced at a {discount:.1f}% discount, to {use}.",
+                f"{c['name']} sold {self.cash(size)} of new shares {when} at a {discount:.1f}% discount; "
                 f"proceeds will {use}.",
             ])
         deal["description"] = fix_articles(" ".join(text.replace("  ", " ").replace(" ,", ",").split()))
@@ -279,8 +364,8 @@ class _DealMaker:
 
     def convertible(self) -> dict[str, Any]:
         r = self.rnd
-        c = self.pick(self.pools.listed, self.pools.listed_w)
-        size = round(max(max(c["mcap"], 50.0) * r.uniform(0.03, 0.12), 50.0), 1)
+        c = self.pick(self.pools.convertible, self.pools.convertible_w)
+        size = _deal_size(max(c["mcap"], 50.0) * r.uniform(0.03, 0.12), step=5.0, cap=5_000.0, debt=c["total_debt"])
         tenor = r.choice([5, 5, 6, 7])
         coupon = round(max(0.0, r.uniform(0.0, 2.5) + 0.15 * max(c["notch"] - 9, 0)) * 8) / 8
         premium = r.uniform(20.0, 42.5)
@@ -293,11 +378,12 @@ class _DealMaker:
         self.parties += [(PartyRole.ISSUER, c["name"], c["id"])] + [(PartyRole.BOOKRUNNER, b, None) for b in banks]
         self.categories += ["ecm", "convertible"]
         text = r.choice([
-            f"{c['name']} priced {money(size)} of {tenor}-year convertible notes with a {pct(coupon)} coupon "
+            f"{c['name']} priced {self.cash(size)} of {tenor}-year convertible notes with a {pct(coupon)} coupon "
             f"and a {premium:.1f}% conversion premium.",
-            f"{c['name']} issued {money(size)} of convertible bonds due {year}, paying {pct(coupon)} and "
+            f"{c['name']} issued {self.cash(size)} of convertible bonds due {year}, paying {pct(coupon)} and "
             f"convertible at a {premium:.1f}% premium.",
         ])
+        self.outstanding(deal, c["id"], "Convertible notes", "senior unsecured", False)
         if r.random() < 0.5:
             text += " A capped call was bought to reduce dilution."
         if r.random() < 0.4:
@@ -320,13 +406,13 @@ class _DealMaker:
         if ig:
             c = self.pick(self.pools.ig, self.pools.ig_w)
             notch = min(c["notch"], 9)
-            size = round(min(max(c["revenue"] * r.uniform(0.02, 0.1), 250.0), 15_000.0) / 50) * 50
+            size = _deal_size(c["total_debt"] * r.uniform(0.1, 0.4), step=50.0, cap=15_000.0, debt=c["total_debt"])
             tenor = r.choices([3, 5, 7, 10, 12, 20, 30], [2, 4, 3, 4, 1, 1, 1])[0]
             premium = 0.0
         else:
             c = self.pick(self.pools.hy, self.pools.hy_w)
             notch = max(c["notch"], 10)
-            size = round(min(max(max(c["ebitda"], c["revenue"] * 0.05) * r.uniform(0.5, 2.5), 150.0), 3000.0) / 25) * 25
+            size = _deal_size(c["total_debt"] * r.uniform(0.15, 0.5), step=25.0, cap=3_000.0, debt=c["total_debt"])
             tenor = r.choice([5, 6, 7, 8])
             premium = 0.75
         coupon = float(base_rate(np.array([self.date.year]))[0] + credit_spread(np.array([notch]))[0])
@@ -343,17 +429,18 @@ class _DealMaker:
                     coupon_pct=coupon, tenor_years=float(tenor), rating=rating)
         self.parties += [(PartyRole.ISSUER, c["name"], c["id"])] + [(PartyRole.BOOKRUNNER, b, None) for b in banks]
         self.categories += ["dcm", "investment grade" if ig else "high yield"]
+        self.outstanding(deal, c["id"], label.capitalize(), "senior secured" if secured else "senior unsecured", secured)
         verb = r.choice(["priced", "issued", "sold", "placed"])
         text = r.choice([
-            f"{c['name']} {verb} {money(size)} of {tenor}-year {label} at {pct(coupon)}.",
-            f"{c['name']} ({rating}) {verb} a {money(size)} {currency} bond due {year} with a {pct(coupon)} coupon.",
-            f"{c['country'].adjective} {c['sub'].lower()} issuer {c['name']} {verb} {money(size)} of {label} "
+            f"{c['name']} {verb} {self.cash(size)} of {tenor}-year {label} at {pct(coupon)}.",
+            f"{c['name']} ({rating}) {verb} a {self.cash(size)} bond due {year} with a {pct(coupon)} coupon.",
+            f"{c['country'].adjective} {c['sub'].lower()} issuer {c['name']} {verb} {self.cash(size)} of {label} "
             f"due {year}, yielding {pct(coupon)}.",
         ])
         clauses = []
         if r.random() < 0.6:
             cover = r.uniform(1.5, 5.0)
-            clauses.append(f"Books peaked above {money(size * cover)}, {cover:.1f} times covered.")
+            clauses.append(f"Books peaked above {self.cash(size * cover)}, {cover:.1f} times covered.")
         recap = not ig and c["ownership"] == OWN_SPONSOR
         use, purpose = r.choice([
             ("refinance notes maturing next year", "refinancing"),
@@ -380,23 +467,26 @@ class _DealMaker:
         tenor = 7 if leveraged else 5
         margin = r.uniform(3.0, 4.75) if leveraged else r.uniform(0.9, 1.75)
         coupon = round(float(base_rate(np.array([self.date.year]))[0]) + margin, 3)
-        size = round(min(max(max(c["ebitda"], c["revenue"] * 0.05) * r.uniform(1.0, 4.0), 100.0), 5000.0) / 25) * 25
+        size = _deal_size(c["total_debt"] * r.uniform(0.2, 0.6), step=25.0, cap=5_000.0, debt=c["total_debt"])
         status, closed = self.status_and_close(0.02, (5, 20))
         banks = self.banks(1, 4)
         currency = "USD" if r.random() < 0.7 else ("EUR" if r.random() < 0.7 else c["country"].currency)
         deal = self.base(c, size, currency)
         rating = RATING_SCALE[c["notch"]] if c["rated"] else None
-        deal.update(name=f"{c['name']} {money(size)} {kind}", status=status, closed_date=closed,
+        deal.update(name=f"{c['name']} {self.cash(size)} {kind}", status=status, closed_date=closed,
                     coupon_pct=coupon, tenor_years=float(tenor), rating=rating)
         self.parties += [(PartyRole.ISSUER, c["name"], c["id"])] + [(PartyRole.BOOKRUNNER, b, None) for b in banks]
         self.categories += ["dcm", "leveraged loan" if leveraged else "loan"]
+        self.outstanding(deal, c["id"], "Term loan B" if leveraged else "Term loan A",
+                         "senior secured" if leveraged else "senior unsecured", leveraged)
         spread_bp = int(round(margin * 100 / 25) * 25)
+        rate = LOAN_BENCHMARK.get(currency, "SOFR")
         text = r.choice([
-            f"{c['name']} signed a {money(size)} {tenor}-year {kind} priced at SOFR + {spread_bp} bp "
+            f"{c['name']} signed a {self.cash(size)} {tenor}-year {kind} priced at {rate} + {spread_bp} bp "
             f"(about {pct(coupon)} all-in).",
-            f"Lenders led by {banks[0]} provided {c['name']} with a {money(size)} {kind} at SOFR + {spread_bp} bp.",
-            f"{c['name']} {r.choice(['raised', 'syndicated', 'closed'])} a {money(size)} {kind} due "
-            f"{self.date.year + tenor}, priced at SOFR + {spread_bp} bp.",
+            f"Lenders led by {banks[0]} provided {c['name']} with a {self.cash(size)} {kind} at {rate} + {spread_bp} bp.",
+            f"{c['name']} {r.choice(['raised', 'syndicated', 'closed'])} a {self.cash(size)} {kind} due "
+            f"{self.date.year + tenor}, priced at {rate} + {spread_bp} bp.",
         ])
         if leveraged and c["sponsor"]:
             text += f" The loan {r.choice(['refinances debt from', 'supports'])} {possessive(c['sponsor'])} ownership."
@@ -414,8 +504,16 @@ class _DealMaker:
         r = self.rnd
         u = self.u
         style = r.choices(["strategic", "sponsor", "carve_out"], [0.5, 0.3, 0.2])[0]
+        if self.takeover is not None and style == "carve_out":
+            style = "strategic"
         seller: tuple[str, int | None] | None = None
-        if style == "carve_out":
+        if self.takeover is not None:
+            # a listed company, planned so that it is taken over once and then delisted
+            t = self.company(self.takeover[0])
+            if t["sponsor"] and (style == "sponsor" or r.random() < 0.7):
+                seller = (t["sponsor"], None)
+                self.categories.append("secondary buyout" if style == "sponsor" else "sponsor exit")
+        elif style == "carve_out":
             parent = self.pick(self.pools.large)
             unit_rev = parent["revenue"] * r.uniform(0.05, 0.25)
             unit_margin = max(parent["ebitda"] / max(parent["revenue"], 1.0) * 100 + r.uniform(-5, 5), 4.0)
@@ -425,10 +523,11 @@ class _DealMaker:
             seller = (parent["name"], parent["id"])
             self.categories.append("carve-out")
         else:
-            t = self.pick(self.pools.all, self.pools.all_w)
+            # listed targets are planned (above); the rest are private companies
+            t = self.pick(self.pools.private, self.pools.private_w)
             if style == "sponsor":
                 # Buyouts need debt financing, which caps their size: take the smallest of a few.
-                t = min([t] + [self.pick(self.pools.all, self.pools.all_w) for _ in range(2)],
+                t = min([t] + [self.pick(self.pools.private, self.pools.private_w) for _ in range(2)],
                         key=lambda c: c["revenue"])
             if t["sponsor"] and (style == "sponsor" or r.random() < 0.7):
                 seller = (t["sponsor"], None)
@@ -469,7 +568,16 @@ class _DealMaker:
 
         status_draw = r.random()
         closed = None
-        if status_draw < 0.06:
+        if self.takeover is not None:
+            _, done, withdrawn = self.takeover
+            if withdrawn:
+                status = DealStatus.WITHDRAWN.value
+            elif done is not None:
+                status, closed = DealStatus.COMPLETED.value, done
+                self.delisted = (t["id"], acquirer[0], buyer_is_sponsor, done)
+            else:
+                status = DealStatus.PENDING.value if (self.as_of - self.date).days > 30 else DealStatus.ANNOUNCED.value
+        elif status_draw < 0.06:
             status = DealStatus.WITHDRAWN.value
         elif status_draw < 0.1 and (self.as_of - self.date).days < 120:
             status = DealStatus.RUMOURED.value
@@ -502,7 +610,7 @@ class _DealMaker:
         }[status]
         mult = f" ({ev_ebitda:.1f}x EBITDA)" if ev_ebitda and r.random() < 0.8 else (
             f" ({ev_revenue:.1f}x revenue)" if ev_revenue else "")
-        value = r.choice([f"for {money(ev)}", f"in a deal valued at {money(ev)}", f"for an enterprise value of {money(ev)}"])
+        value = r.choice([f"for {self.cash(ev)}", f"in a deal valued at {self.cash(ev)}", f"for an enterprise value of {self.cash(ev)}"])
         text = f"{acquirer[0]} {verb} {t['name']} {value}{mult}"
         clauses: list[str] = []
         if style == "carve_out":

@@ -56,9 +56,13 @@ QA = (
 )
 
 
-def pick_document_companies(universe: FrozenUniverse, count: int, seed: int) -> list[int]:
-    """Universe indices of the companies that get documents: drawn among the largest listed."""
+def pick_document_companies(universe: FrozenUniverse, count: int, seed: int,
+                            exclude: set[int] | None = None) -> list[int]:
+    """Universe indices of the companies that get documents: drawn among the largest listed
+    (not those in ``exclude``: taken over and delisted)."""
     listed = np.flatnonzero(universe.listed.astype(bool))
+    if exclude:
+        listed = np.array([c for c in listed.tolist() if c not in exclude], dtype=np.int64)
     if not len(listed) or count <= 0:
         return []
     by_size = listed[np.argsort(-universe.market_cap[listed], kind="stable")]

@@ -50,8 +50,11 @@ def _factors(seed: int, n_days: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def price_chunks(universe: FrozenUniverse, *, seed: int, as_of: dt.date, years: int,
-                 first_trade: dict[int, dt.date]) -> Iterator[tuple[list[dict[str, Any]], int]]:
-    """Yield (rows, companies done) chunk by chunk; first_trade holds IPO dates by company id."""
+                 first_trade: dict[int, dt.date], last_trade: dict[int, dt.date] | None = None,
+                 ) -> Iterator[tuple[list[dict[str, Any]], int]]:
+    """Yield (rows, companies done) chunk by chunk; first_trade holds IPO dates by company
+    id, last_trade the day a company taken over was delisted (no prices after it)."""
+    last_trade = last_trade or {}
     days = business_days(as_of, years)
     listed = np.flatnonzero(universe.listed.astype(bool))
     if not len(days) or not len(listed):
@@ -93,14 +96,17 @@ def price_chunks(universe: FrozenUniverse, *, seed: int, as_of: dt.date, years: 
         o_l, h_l, l_l, c_l = (np.round(a, 4).tolist() for a in (open_, high, low, close))
         v_l = volume.tolist()
         for j, cid in enumerate(ids):
-            start = 0
+            start, stop = 0, len(day_objs)
             ipo = first_trade.get(cid)
             if ipo is not None:
                 start = int(np.searchsorted(days, np.datetime64(ipo, "D")))
+            delisted = last_trade.get(cid)
+            if delisted is not None:
+                stop = int(np.searchsorted(days, np.datetime64(delisted, "D"), side="right"))
             oj, hj, lj, cj, vj = o_l[j], h_l[j], l_l[j], c_l[j], v_l[j]
             rows.extend(
                 {"company_id": cid, "date": day_objs[t], "open": oj[t], "high": hj[t],
                  "low": lj[t], "close": cj[t], "volume": vj[t]}
-                for t in range(start, len(day_objs))
+                for t in range(start, stop)
             )
         yield rows, lo + m

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 
 
-def money(usd_m: float) -> str:
-    """$850m, $1.2bn: how a deal team writes amounts."""
-    if abs(usd_m) >= 1000:
-        return f"${usd_m / 1000:,.1f}bn"
-    return f"${usd_m:,.0f}m"
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(amount_m: float, currency: str = "USD") -> str:
+    """$850m, €1.2bn, CHF 300m: how a deal team writes amounts (millions of ``currency``)."""
+    sign = _SYMBOLS.get(currency, f"{currency} ")
+    if abs(amount_m) >= 1000:
+        return f"{sign}{amount_m / 1000:,.1f}bn"
+    return f"{sign}{amount_m:,.0f}m"
 
 
 def join_names(names: list[str]) -> str:
