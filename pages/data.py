@@ -19,8 +19,9 @@ from services.imports import (
     run_import,
     source_from_bytes,
 )
+from services.precedents import index_after_import
 from workbench.errors import WorkbenchError
-from workbench.ui import current_viewer, forget_store_reads, session_factory, show_error
+from workbench.ui import current_viewer, embedder, forget_store_reads, precedent_engine, session_factory, show_error
 
 NOT_MAPPED = "(not mapped)"
 T = TypeVar("T")
@@ -85,14 +86,22 @@ with tab_import:
             skip = st.checkbox("Skip invalid rows (import the valid ones, download the rejected ones)",
                                key="import_skip")  # fmt: skip
             if st.button("Import", type="primary", key="import_go"):
+                bar = st.progress(0.0, text=f"Importing {kind}...")
                 try:
+                    # After a deals import, the new deals are embedded into the app's precedents
+                    # index (the model the Precedents page uses), so the next search is quick.
                     result = run_import(source, kind, session_factory=session_factory(), user=importer.user,
-                                        mapping=overrides, skip_invalid=skip, viewer=importer)  # fmt: skip
+                                        mapping=overrides, skip_invalid=skip, viewer=importer,
+                                        progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                                        after_import=index_after_import(engine=precedent_engine(),
+                                                                        embedder=embedder))  # fmt: skip
                     st.session_state["import_result"] = result
                     st.session_state["import_generation"] = st.session_state.get("import_generation", 0) + 1
                     forget_store_reads()  # other pages' cached reads are now stale
                 except ImportRejected as exc:
                     st.error(str(exc))
+                finally:
+                    bar.empty()
         except WorkbenchError as exc:
             st.error(str(exc))
         except Exception as exc:  # noqa: BLE001 - show, log, keep the page alive
@@ -101,6 +110,8 @@ with tab_import:
     if result is not None:
         st.success(f"Imported {result.imported:,} {result.preview.kind} from {result.preview.file_name} "
                    f"({result.inserted:,} new, {result.updated:,} updated; {result.rejected:,} rejected).")  # fmt: skip
+        for note in result.notes:
+            st.caption(note)
         if result.rejected_csv:
             st.download_button("Download rejected rows", result.rejected_csv, mime="text/csv",
                                file_name=f"{result.preview.file_name.rsplit('.', 1)[0]}.rejected.csv")  # fmt: skip

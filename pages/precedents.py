@@ -77,12 +77,21 @@ with st.form("pr_form"):
         size_max = c[1].number_input("Size to ($m)", min_value=0.0, value=None, key="pr_size_max")
         date_from = c[2].date_input("Announced from", value=None, min_value=dt.date(1950, 1, 1), key="pr_from")
         date_to = c[3].date_input("Announced to", value=None, min_value=dt.date(1950, 1, 1), key="pr_to")
-    with st.expander("Ranking weights", expanded=False):
-        c = st.columns(6)
+    with st.expander("Ranking weights and targets", expanded=False):
+        c = st.columns(len(PARTS))
         weights = {p: c[i].slider(PART_LABELS[p], 0.0, 2.0, float(getattr(DEFAULTS, p)), 0.1, key=f"pr_w_{p}")
                    for i, p in enumerate(PARTS)}  # fmt: skip
-        target_size = c[5].number_input("Target size ($m)", min_value=0.0, value=None, key="pr_target_size",
+        c = st.columns(3)
+        target_size = c[0].number_input("Target size ($m)", min_value=0.0, value=None, key="pr_target_size",
                                         help="Deals of about this size rank higher (size weight).")
+        target_ev_ebitda = c[1].number_input("Target EV/EBITDA (x)", min_value=0.0, value=None,
+                                             key="pr_target_ev_ebitda",
+                                             help="Deals whose EV/EBITDA is close to this rank higher "
+                                                  "(multiples weight). Deals without one get no points for it.")
+        target_ev_revenue = c[2].number_input("Target EV/Revenue (x)", min_value=0.0, value=None,
+                                              key="pr_target_ev_revenue",
+                                              help="Deals whose EV/Revenue is close to this rank higher "
+                                                   "(multiples weight). Deals without one get no points for it.")
     top = st.slider("Precedents", 5, 100, 20, key="pr_top")
     submitted = st.form_submit_button("Find precedents", type="primary")
 
@@ -94,7 +103,8 @@ if submitted:
                                  statuses=tuple(statuses), size_min=size_min, size_max=size_max,
                                  date_from=date_from, date_to=date_to),
         weights=FusionWeights(**weights, rrf_k=DEFAULTS.rrf_k), top=top,
-        target_size_usd_m=target_size or None)  # fmt: skip
+        target_size_usd_m=target_size or None, target_ev_ebitda=target_ev_ebitda or None,
+        target_ev_revenue=target_ev_revenue or None)  # fmt: skip
     bar = st.progress(0.0, text="Preparing the deal index...")
     try:
         state.pr_result = search_precedents(query, session_factory=factory, embedder=embedder(),
@@ -145,7 +155,7 @@ with st.expander("Why is a deal here?", expanded=True):
                         format_func=lambda i: f"#{i + 1} {hits['name'].iat[i]}")  # fmt: skip
     hit = hits.iloc[pick].to_dict()
     c = st.columns([2, 3])
-    c[0].dataframe(explanation_frame(hit), hide_index=True, width="stretch",
+    c[0].dataframe(explanation_frame(hit, result.query), hide_index=True, width="stretch",
                    column_config={"points": st.column_config.NumberColumn("Points", format="%.4f")})
     c[1].markdown(hit["highlighted"] or "_no description_")
 

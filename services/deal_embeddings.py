@@ -25,7 +25,7 @@ from workbench.embeddings import Embedder
 from workbench.models import Deal, DealEmbedding
 from workbench.progress import ProgressCallback, no_progress
 from workbench.files import is_disk_full
-from workbench.vector_index import VectorIndex, index_paths
+from workbench.vector_index import KIND_FLAT, KIND_HNSW, VectorIndex, index_paths
 
 # Re-exported: callers import the storage primitives from here.
 from services.stored_vectors import (  # noqa: F401
@@ -143,12 +143,19 @@ def _save(index: VectorIndex, folder: Path) -> str:
     return ""
 
 
+def expected_index_kind(count: int, approximate_from: int) -> str:
+    """The kind of index ``count`` vectors get: the same rule as ``VectorIndex.build``."""
+    return KIND_HNSW if count >= approximate_from else KIND_FLAT
+
+
 def sync_vector_index(*, session_factory: sessionmaker[Session], model_name: str, dimension: int, folder: Path,
                       approximate_from: int, current: VectorIndex | None = None) -> tuple[VectorIndex, IndexReport]:  # fmt: skip
     """Bring the saved index in line with the stored embeddings: keep, add to, or rebuild it.
 
     The store is the truth: a saved file that is missing, damaged or from another version is
     rebuilt from the stored vectors (nothing is embedded again) and the report's note says so.
+    An index is fresh only if it is also of the kind ``approximate_from`` asks for (exact
+    below it, HNSW at or above): a changed threshold rebuilds it even when no deal changed.
     """
     started = time.perf_counter()
     state = embedding_state(session_factory=session_factory, model_name=model_name)
@@ -165,6 +172,11 @@ def sync_vector_index(*, session_factory: sessionmaker[Session], model_name: str
             note = f"The saved vector index could not be used ({problem}): rebuilt from the store. {note}".strip()
         return idx, IndexReport(action, idx.count, idx.kind, time.perf_counter() - started, note)
 
+    expected_kind = expected_index_kind(state.count, approximate_from)
+    if index is not None and index.kind != expected_kind:
+        log.info("vector index is %s but %s vectors with approximate_from=%s ask for %s: rebuilding",
+                 index.kind, state.count, approximate_from, expected_kind)  # fmt: skip
+        index = None
     if index is not None and index.manifest.store_fingerprint == state.fingerprint:
         if current is not None and not index_paths(folder, model_name)[0].exists():
             # Deleted while the app ran: the copy in memory is current, write it back.
@@ -173,9 +185,7 @@ def sync_vector_index(*, session_factory: sessionmaker[Session], model_name: str
         return report("fresh", index)
     if index is not None:
         old = EmbeddingState.parse(index.manifest.store_fingerprint)
-        # An exact index that outgrew the threshold is rebuilt as HNSW rather than grown.
-        crossed = index.kind == "flat" and state.count >= approximate_from
-        if old is not None and old.last_change is not None and not crossed:
+        if old is not None and old.last_change is not None:
             ids, vectors = load_embeddings(session_factory=session_factory, model_name=model_name,
                                            dimension=dimension, changed_after=old.last_change)  # fmt: skip
             if index.update(ids, vectors, store_fingerprint=state.fingerprint) and index.count == state.count:

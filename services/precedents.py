@@ -3,7 +3,8 @@
 A search filters deals on their facts (type, sector, region, size, date, status), then ranks
 the survivors by several signals, each its own ranking: text (cosine similarity of sentence
 vectors), keywords (BM25, for exact names, tickers and numbers), sector match, size
-closeness and recency. Rankings are fused by weighted reciprocal rank fusion:
+closeness, recency and, when the query states target multiples, multiples closeness.
+Rankings are fused by weighted reciprocal rank fusion:
 ``score = sum over parts of weight / (k + rank in that part)``. Each hit carries every part
 of its score and the query words it matched, so a banker can see why it is there.
 
@@ -15,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -40,15 +42,20 @@ from workbench.models import Deal
 from workbench.progress import ProgressCallback, no_progress
 from workbench.vector_index import VectorIndex
 
-PARTS = ("text", "keywords", "sector", "size", "recency")
+log = logging.getLogger(__name__)
+
+PARTS = ("text", "keywords", "sector", "size", "recency", "multiples")
 PART_LABELS = {"text": "Text similarity", "keywords": "Keywords", "sector": "Sector", "size": "Size",
-               "recency": "Recency"}  # fmt: skip
+               "recency": "Recency", "multiples": "Multiples"}  # fmt: skip
 CATALOG_COLUMNS = ("id", "key", "name", "deal_type", "status", "announced_date", "size_usd_m",
                    "enterprise_value_usd_m", "ev_ebitda", "ev_revenue", "premium_pct", "sector", "industry",
                    "region", "country", "description", "categories", "team_id")  # fmt: skip
 FILTER_COLUMNS = ("deal_type", "sector", "region", "status")
 MULTIPLES = {"enterprise_value_usd_m": "EV ($m)", "ev_ebitda": "EV/EBITDA (x)", "ev_revenue": "EV/Revenue (x)",
              "premium_pct": "Premium (%)"}  # fmt: skip
+# Multiples a query may target (PrecedentQuery field -> deal column). Not EV: the size part
+# covers it. Not premium: a percentage that can be 0 or negative has no log ratio.
+TARGET_MULTIPLES = {"target_ev_ebitda": "ev_ebitda", "target_ev_revenue": "ev_revenue"}
 MAX_TOP = 500
 MAX_QUERY_CHARS = 5000
 SCOPED_KEYWORD_INDEXES = 4  # keyword indexes of the deals one set of viewers may see, kept per corpus
@@ -66,6 +73,8 @@ class FusionWeights:
     sector: float = 0.3
     size: float = 0.3
     recency: float = 0.1
+    # Counts only when the query states a target multiple; then as much as size (structured closeness).
+    multiples: float = 0.3
     rrf_k: float = 60.0
 
     def validate(self) -> FusionWeights:
@@ -153,6 +162,18 @@ class PrecedentQuery:
     exclude_keys: tuple[str, ...] = ()
     target_size_usd_m: float | None = None
     target_sector: str | None = None
+    target_ev_ebitda: float | None = None
+    target_ev_revenue: float | None = None
+
+    @property
+    def target_multiples(self) -> dict[str, float]:
+        """Deal column -> the value the query targets, for the multiples it states."""
+        return {col: float(getattr(self, name)) for name, col in TARGET_MULTIPLES.items()
+                if getattr(self, name) is not None}  # fmt: skip
+
+    def active_parts(self) -> tuple[str, ...]:
+        """The parts that can score: the multiples part only when the query states a target multiple."""
+        return tuple(p for p in PARTS if p != "multiples" or self.target_multiples)
 
     def validate(self) -> PrecedentQuery:
         # Only words to look for, never SQL; lone surrogates (a browser can send them) are dropped,
@@ -166,7 +187,16 @@ class PrecedentQuery:
             raise WorkbenchError(f"top must be a whole number from 1 to {MAX_TOP}, not {self.top!r}")
         if self.target_size_usd_m is not None and not self.target_size_usd_m > 0:
             raise WorkbenchError("target size must be above 0 ($m)")
-        return replace(self, text=text, filters=self.filters.normalised(), weights=self.weights.validate())
+        for name, col in TARGET_MULTIPLES.items():
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value) or value <= 0):  # fmt: skip
+                raise WorkbenchError(f"target {MULTIPLES[col]} must be a number above 0, not {value!r}")
+        weights = self.weights.validate()
+        if not any(weights.part(p) > 0 for p in self.active_parts()):
+            raise WorkbenchError("at least one fusion weight must be above 0 (the multiples weight counts only "
+                                 "with a target multiple)")  # fmt: skip
+        return replace(self, text=text, filters=self.filters.normalised(), weights=weights)
 
 
 def _tuple(value: Any, name: str) -> tuple[str, ...]:
@@ -197,7 +227,7 @@ def _number(value: Any, name: str) -> float | None:
 
 
 QUERY_KEYS = {"text", "deal", "type", "sector", "region", "status", "size_min", "size_max", "date_from", "date_to",
-              "exclude", "top", "target_size", "weights"}  # fmt: skip
+              "exclude", "top", "target_size", "weights", *TARGET_MULTIPLES}  # fmt: skip
 
 
 def query_from_json(obj: Any, *, default_top: int = 10) -> PrecedentQuery:
@@ -225,7 +255,8 @@ def query_from_json(obj: Any, *, default_top: int = 10) -> PrecedentQuery:
         date_from=_date(obj.get("date_from"), "date_from"), date_to=_date(obj.get("date_to"), "date_to"))  # fmt: skip
     return PrecedentQuery(text=text, deal_key=deal, filters=filters, weights=FusionWeights(**weights), top=top,
                           exclude_keys=_tuple(obj.get("exclude"), "exclude"),
-                          target_size_usd_m=_number(obj.get("target_size"), "target_size"))  # fmt: skip
+                          target_size_usd_m=_number(obj.get("target_size"), "target_size"),
+                          **{name: _number(obj.get(name), name) for name in TARGET_MULTIPLES})  # fmt: skip
 
 
 # --- the searchable corpus ------------------------------------------------------------------
@@ -435,6 +466,8 @@ class PrecedentResult:
                 "parts": {p: round(float(rec[f"part_{p}"]), 6) for p in PARTS},
                 "similarity": None if pd.isna(rec["similarity"]) else round(float(rec["similarity"]), 4),
                 "bm25": round(float(rec["bm25"]), 4), "matched_words": rec["matched_words"],
+                "multiples_closeness": None if pd.isna(rec.get("multiples_closeness"))
+                else round(float(rec["multiples_closeness"]), 4),
                 "deal_type": rec["deal_type"], "sector": rec["sector"],
                 "announced_date": None if pd.isna(rec["announced_date"]) else rec["announced_date"].date().isoformat(),
                 "size_usd_m": None if pd.isna(rec["size_usd_m"]) else rec["size_usd_m"],
@@ -446,6 +479,7 @@ class PrecedentResult:
         what = [f"text: {self.query.text}"] if self.query.text else []
         if self.reference:
             what.append(f"more like: {self.reference['name']} ({self.reference['key']})")
+        what += [f"target {MULTIPLES[col]}: {value:g}" for col, value in self.query.target_multiples.items()]
         return what + self.query.filters.describe()
 
 
@@ -476,6 +510,28 @@ def filter_mask(catalog: pd.DataFrame, filters: PrecedentFilters) -> np.ndarray:
     if filters.date_to is not None:
         mask &= (dates <= pd.Timestamp(filters.date_to)).to_numpy()
     return mask
+
+
+def multiples_closeness(rows: pd.DataFrame, targets: Mapping[str, float]) -> np.ndarray:
+    """How close each deal's multiples are to the targets, 0-1 (NaN: the deal has none of them).
+
+    Per multiple, closeness is exp(-|log(deal / target)|), that is the smaller over the larger
+    (10x for a 12x target: 0.83, as is 14.4x); a deal without that multiple (or with one of
+    0 or below, as a loss-making EBITDA gives) scores 0 for it. The part is the mean over the
+    targeted multiples, so a deal missing one of two gets no credit for that one, and no
+    other penalty.
+    """
+    if not targets:
+        return np.full(len(rows), np.nan)
+    per_multiple = []
+    for col, target in targets.items():
+        values = pd.to_numeric(rows[col], errors="coerce").to_numpy(dtype=np.float64) if col in rows \
+            else np.full(len(rows), np.nan)  # fmt: skip
+        with np.errstate(divide="ignore", invalid="ignore"):
+            close = np.exp(-np.abs(np.log(np.where(values > 0, values, np.nan) / float(target))))
+        per_multiple.append(np.nan_to_num(close, nan=0.0))
+    mean = np.mean(per_multiple, axis=0)
+    return np.where(mean > 0, mean, np.nan)
 
 
 def _ranks(values: np.ndarray, *, ascending: bool) -> np.ndarray:
@@ -577,11 +633,15 @@ def rank_precedents(corpus: Corpus, query: PrecedentQuery, query_vector: np.ndar
     days = (dates - pd.Timestamp(reference["announced_date"])).dt.days.abs() if reference is not None and \
         not pd.isna(reference.get("announced_date")) else -(dates - pd.Timestamp("1970-01-01")).dt.days  # fmt: skip
     parts_rank["recency"] = _ranks(days.to_numpy(dtype=np.float64), ascending=True)
+    closeness = multiples_closeness(rows, query.target_multiples)
+    parts_rank["multiples"] = _ranks(closeness, ascending=False)
 
     contributions = {p: np.where(np.isinf(r), 0.0, weights.part(p) / (weights.rrf_k + r))
                      for p, r in parts_rank.items()}  # fmt: skip
     total = sum(contributions.values())
-    best = sum(weights.part(p) for p in PARTS) / (weights.rrf_k + 1.0)
+    # An inactive multiples part (no target multiple) is left out of the best score too, so
+    # its default weight does not lower every match percentage.
+    best = sum(weights.part(p) for p in query.active_parts()) / (weights.rrf_k + 1.0)
     order = np.lexsort((-np.nan_to_num(sim, nan=-2.0), -total))[: query.top]
     timings["fuse"] = (time.perf_counter() - t3) * 1000
 
@@ -594,6 +654,7 @@ def rank_precedents(corpus: Corpus, query: PrecedentQuery, query_vector: np.ndar
         hits[f"part_{p}"] = contributions[p][order]
     hits["similarity"] = sim[order]
     hits["bm25"] = bm25[order]
+    hits["multiples_closeness"] = closeness[order]
     names = [n if isinstance(n, str) else "" for n in hits["name"]]
     descriptions = [d if isinstance(d, str) else "" for d in hits["description"]]
     words = [matched_words(keyword_text, f"{n}. {d}") for n, d in zip(names, descriptions)]
@@ -657,20 +718,47 @@ def search_precedents(query: PrecedentQuery, *, session_factory: sessionmaker[Se
     return _flag_restricted(result, session_factory)
 
 
+@dataclass(frozen=True)
+class BatchFailure:
+    """A query of a batch that could not run (a bad value, an unknown deal key) and why."""
+
+    query: PrecedentQuery
+    error: str
+
+
 def search_batch(queries: Sequence[PrecedentQuery], *, session_factory: sessionmaker[Session], embedder: Embedder,
-                 engine: PrecedentEngine, viewer: Viewer = PUBLIC) -> list[PrecedentResult]:  # fmt: skip
-    """Many queries against one refreshed corpus; query texts are embedded together."""
-    queries = [q.validate() for q in queries]
+                 engine: PrecedentEngine, viewer: Viewer = PUBLIC) -> list[PrecedentResult | BatchFailure]:  # fmt: skip
+    """Many queries against one refreshed corpus; query texts are embedded together.
+
+    One result per query, in order: a query that fails (WorkbenchError, e.g. a deal key that
+    is unknown or hidden from the viewer) gives a ``BatchFailure`` and the others still run.
+    """
     corpus = engine.corpus(session_factory=session_factory, embedder=embedder)
     visible = corpus.visible_mask(viewer)
+    checked: list[PrecedentQuery | BatchFailure] = []
     for q in queries:
-        _reference_position(corpus, q, visible)
-    texts = [q.text for q in queries if q.text and q.weights.text > 0]
+        try:
+            q = q.validate()
+            _reference_position(corpus, q, visible)
+            checked.append(q)
+        except WorkbenchError as exc:
+            checked.append(BatchFailure(q, str(exc)))
+
+    def embeds_text(q: PrecedentQuery | BatchFailure) -> bool:
+        return isinstance(q, PrecedentQuery) and bool(q.text) and q.weights.text > 0
+
+    texts = [q.text for q in checked if embeds_text(q)]  # type: ignore[union-attr]
     vectors = iter(embedder.encode(texts)) if texts else iter(())
-    results = []
-    for q in queries:
-        vector = next(vectors) if q.text and q.weights.text > 0 else _query_vector(corpus, q, embedder)
-        results.append(_flag_restricted(rank_precedents(corpus, q, vector, viewer=viewer), session_factory))
+    results: list[PrecedentResult | BatchFailure] = []
+    for q in checked:
+        if isinstance(q, BatchFailure):
+            results.append(q)
+            continue
+        vector = next(vectors) if embeds_text(q) else _query_vector(corpus, q, embedder)
+        try:
+            results.append(_flag_restricted(rank_precedents(corpus, q, vector, viewer=viewer), session_factory))
+        except WorkbenchError as exc:
+            results.append(BatchFailure(q, str(exc)))
     return results
 
 
@@ -774,20 +862,70 @@ def multiples_over_time_figure(frame: pd.DataFrame, metric: str = "ev_ebitda"):
     return fig
 
 
-def explanation_frame(hit: Mapping[str, Any]) -> pd.DataFrame:
-    """One hit's score parts as rows, with the raw evidence behind each."""
+def _multiples_evidence(hit: Mapping[str, Any], targets: Mapping[str, float]) -> str:
+    shown = []
+    for col in targets or TARGET_MULTIPLES.values():
+        value = hit.get(col)
+        stated = "-" if value is None or pd.isna(value) else f"{float(value):.1f}x"
+        shown.append(f"{MULTIPLES[col].removesuffix(' (x)')} {stated}"
+                     + (f" vs {targets[col]:g}x" if col in targets else ""))  # fmt: skip
+    closeness = hit.get("multiples_closeness")
+    if closeness is not None and not pd.isna(closeness):
+        shown.append(f"closeness {float(closeness):.2f}")
+    return ", ".join(shown)
+
+
+def explanation_frame(hit: Mapping[str, Any], query: PrecedentQuery | None = None) -> pd.DataFrame:
+    """One hit's score parts as rows, with the raw evidence behind each (the query's targets, if given)."""
     evidence = {
         "text": "" if pd.isna(hit.get("similarity")) else f"cosine {hit['similarity']:.2f}",
         "keywords": ", ".join(hit.get("matched_words") or []) or "-",
         "sector": hit.get("sector") or "-",
         "size": "-" if pd.isna(hit.get("size_usd_m")) else f"${hit['size_usd_m']:,.0f}m",
         "recency": "-" if pd.isna(hit.get("announced_date")) else f"{pd.Timestamp(hit['announced_date']):%Y-%m-%d}",
+        "multiples": _multiples_evidence(hit, query.target_multiples if query is not None else {}),
     }
-    return pd.DataFrame([{"part": PART_LABELS[p], "points": float(hit[f"part_{p}"]), "evidence": evidence[p]}
-                         for p in PARTS])  # fmt: skip
+    return pd.DataFrame([{"part": PART_LABELS[p], "points": float(hit.get(f"part_{p}", 0.0)),
+                          "evidence": evidence[p]} for p in PARTS])  # fmt: skip
 
 
-def result_json_line(result: PrecedentResult) -> str:
-    payload = {"query": result.query.text, "deal": result.query.deal_key, "matched": result.matched,
-               "universe": result.universe, "hits": result.to_records()}  # fmt: skip
+def result_json_line(result: PrecedentResult | BatchFailure, *, line: int | None = None) -> str:
+    """One JSON line: the query and its hits, or its ``error``; ``line`` (of a batch file) first when given."""
+    payload: dict[str, Any] = {} if line is None else {"line": line}
+    payload |= {"query": result.query.text, "deal": result.query.deal_key}
+    if isinstance(result, BatchFailure):
+        payload["error"] = result.error
+    else:
+        payload |= {"matched": result.matched, "universe": result.universe, "hits": result.to_records()}
     return json.dumps(payload, ensure_ascii=False, default=str)
+
+
+# --- keeping the index current after an import -----------------------------------------------
+# The shape of services.imports.service.AfterImport: (kind, store, progress) -> note or None.
+ImportHook = Callable[[str, sessionmaker[Session], ProgressCallback], str | None]
+
+
+def index_after_import(*, engine: PrecedentEngine, embedder: Callable[[], Embedder]) -> ImportHook:
+    """A hook for ``run_import(after_import=...)``: after a deals import, embed the new or changed
+    deals and bring the engine's vector index up to date (other kinds: nothing to do).
+
+    ``embedder`` is called only then, so a companies or prices import never loads the model.
+    The import is committed before the hook runs: a failure here is a note on the result and
+    the next search (or ``workbench index``) finishes the work.
+    """
+    def hook(kind: str, session_factory: sessionmaker[Session], progress: ProgressCallback) -> str | None:
+        if kind != "deals":
+            return None
+        started = time.perf_counter()
+        try:
+            status = engine.refresh(session_factory=session_factory, embedder=embedder(), progress=progress)
+        except (WorkbenchError, OSError, RuntimeError) as exc:
+            log.warning("precedents index not updated after the import: %s", exc)
+            return (f"the deals were imported, but the precedents index was not updated ({exc}); the next "
+                    "precedent search or `workbench index` updates it")  # fmt: skip
+        embedded = f"{status.embedded.embedded:,} deals embedded, " if status.embedded is not None else ""
+        note = f" {status.index.note}" if status.index.note else ""
+        return (f"precedents index {status.index.action} in {time.perf_counter() - started:.1f} s ({embedded}"
+                f"{status.index.count:,} deals in the {status.index.kind} vector index){note}")  # fmt: skip
+
+    return hook

@@ -166,7 +166,7 @@ def import_(
         with progress_bar(f"Importing {kind}") as progress:
             result = run_import(source, kind, session_factory=factory, user=viewer.user,
                                 mapping=overrides, skip_invalid=skip_invalid, progress=progress,
-                                prepared=prepared, viewer=viewer)  # fmt: skip
+                                prepared=prepared, viewer=viewer, after_import=deals_index_hook())  # fmt: skip
     except ImportRejected:
         err.print("Nothing was imported. Fix these rows, or import the valid rows only with --skip-invalid.")
         raise typer.Exit(1) from None
@@ -432,6 +432,16 @@ def ingest(
 
 
 # --- precedents ---
+def deals_index_hook():  # -> services.imports.service.AfterImport
+    """For `workbench import`: after a deals import, embed the new deals with the configured
+    embedder (WORKBENCH_EMBEDDER; loaded only then) and update the precedents vector index."""
+    from services.precedents import engine_from_settings, index_after_import
+    from workbench.embeddings import build_embedder
+
+    cfg = get_settings()
+    return index_after_import(engine=engine_from_settings(cfg), embedder=lambda: build_embedder(cfg))
+
+
 @app.command()
 def index(
     companies: bool = typer.Option(False, "--companies", help="Also embed new or changed company descriptions "
@@ -472,16 +482,25 @@ def precedents(
     sector: list[str] = typer.Option([], "--sector", help="Sector (repeatable)."),
     region: list[str] = typer.Option([], "--region", help="Region (repeatable)."),
     top: int = typer.Option(10, "--top", help="Number of precedents."),
+    target_size: float | None = typer.Option(None, "--target-size", help="Deals of about this size ($m) rank "
+                                             "higher (size weight)."),
+    target_ev_ebitda: float | None = typer.Option(None, "--target-ev-ebitda", help="Deals whose EV/EBITDA is "
+                                                  "close to this (x) rank higher (multiples weight)."),
+    target_ev_revenue: float | None = typer.Option(None, "--target-ev-revenue", help="Deals whose EV/Revenue "
+                                                   "is close to this (x) rank higher (multiples weight)."),
     as_json: bool = typer.Option(False, "--json", help="Print hits with their score parts as JSON."),
     batch: Path | None = typer.Option(None, "--batch", help="A .jsonl file: one query object per line "
-                                      "(text, filters, exclude); prints one JSON line of hits per query."),
+                                      "(text, filters, exclude, targets); prints one JSON line per query, "
+                                      "with an error field for a query that failed (exit code 1)."),
 ) -> None:
     """Find the past deals most like a situation or a deal, with the parts of each score."""
     import json
 
+    from rich.markup import escape
+
     from workbench.embeddings import build_embedder
-    from services.precedents import (PrecedentFilters, PrecedentQuery, engine_from_settings, query_from_json,
-                                     result_json_line, search_batch)  # fmt: skip
+    from services.precedents import (BatchFailure, PrecedentFilters, PrecedentQuery, engine_from_settings,
+                                     query_from_json, result_json_line, search_batch)  # fmt: skip
 
     cfg = get_settings()
     if batch is not None:
@@ -489,19 +508,24 @@ def precedents(
             raise WorkbenchError("use --batch alone, or a query text / --like, not both")
         if not batch.is_file():
             raise WorkbenchError(f"batch file not found: {batch}")
-        queries = []
+        # A line that is not a well-formed query rejects the file before any search runs; a
+        # well-formed one that fails when run (an unknown deal key) gets an error line instead.
+        queries, numbers = [], []
         for number, line in enumerate(batch.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 queries.append(query_from_json(json.loads(line), default_top=top).validate())
+                numbers.append(number)
             except json.JSONDecodeError as exc:
                 raise WorkbenchError(f"{batch.name} line {number}: not JSON ({exc.msg})") from None
             except WorkbenchError as exc:
                 raise WorkbenchError(f"{batch.name} line {number}: {exc}") from None
     else:
         queries = [PrecedentQuery(text=text or "", deal_key=deal, top=top, filters=PrecedentFilters(
-            deal_types=tuple(deal_type), sectors=tuple(sector), regions=tuple(region))).validate()]  # fmt: skip
+            deal_types=tuple(deal_type), sectors=tuple(sector), regions=tuple(region)),
+            target_size_usd_m=target_size, target_ev_ebitda=target_ev_ebitda,
+            target_ev_revenue=target_ev_revenue).validate()]  # fmt: skip
     factory = open_store()
     embedder = build_embedder(cfg)  # loaded once for every query of the call
     engine = engine_from_settings(cfg)
@@ -511,15 +535,28 @@ def precedents(
         err.print(status.index.note, markup=False, highlight=False)
     results = search_batch(queries, session_factory=factory, embedder=embedder, engine=engine,
                            viewer=cli_viewer(factory))
-    if batch is not None or as_json:
-        for result in results:
-            sys.stdout.write(result_json_line(result) + "\n")
+    if batch is not None:
+        # As `summarize` does: every query gets its line, failed ones with their error, and
+        # the exit code says whether any failed.
+        failed = 0
+        for number, outcome in zip(numbers, results):
+            if isinstance(outcome, BatchFailure):
+                failed += 1
+                err.print(f"[red]error:[/red] {escape(f'{batch.name} line {number}: {outcome.error}')}",
+                          highlight=False)  # fmt: skip
+            sys.stdout.write(result_json_line(outcome, line=number) + "\n")
+        if failed:
+            raise typer.Exit(1)
         return
     result = results[0]
+    if isinstance(result, BatchFailure):
+        raise WorkbenchError(result.error)
+    if as_json:
+        sys.stdout.write(result_json_line(result) + "\n")
+        return
     for rec in result.hits.to_dict("records"):
         date = "" if rec["announced_date"] != rec["announced_date"] else f"{rec['announced_date']:%Y-%m-%d}"
-        parts = " ".join(f"{p[:4]} {rec[f'part_{p}'] * 100:4.1f}" for p in ("text", "keywords", "sector", "size",
-                                                                            "recency"))  # fmt: skip
+        parts = " ".join(f"{p[:4]} {rec[f'part_{p}'] * 100:4.1f}" for p in result.query.active_parts())
         flag = "  RESTRICTED" if rec.get("restricted") else ""
         out.print(f"{rec['rank']:>3} {rec['match_pct']:5.1f}  {rec['name'][:70]}  [{rec['key']}] {date}  ({parts}){flag}",
                   markup=False, highlight=False)  # fmt: skip

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +36,11 @@ ERRORS_IN_MESSAGE = 20
 SAMPLE_ROWS = 20
 CHUNK = 500  # ids per IN (...) and rows per write batch: well under every driver's parameter limit
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+# Run after an import committed, with its kind, the store and a progress callback; returns a
+# note for the result, or None. The entrypoint passes one in (e.g. precedents'
+# ``index_after_import``, which brings the deal vector index up to date after a deals import).
+AfterImport = Callable[[str, sessionmaker[Session], ProgressCallback], str | None]
 
 
 class ImportRejected(WorkbenchError):
@@ -353,7 +359,7 @@ def prepare_import(source: ImportSource, kind: str, *, session_factory: sessionm
 def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker[Session], user: str,
                mapping: dict[str, str | None] | None = None, skip_invalid: bool = False,
                progress: ProgressCallback = no_progress, prepared: PreparedImport | None = None,
-               viewer: Viewer = PUBLIC) -> ImportResult:  # fmt: skip
+               viewer: Viewer = PUBLIC, after_import: AfterImport | None = None) -> ImportResult:  # fmt: skip
     """Validate, then write every valid row in one transaction with an audit entry.
 
     Any invalid row rejects the whole file (ImportRejected, nothing written) unless
@@ -364,8 +370,14 @@ def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker
     Information barriers: a row whose key is held by a private-side deal or document the
     ``viewer`` may not see is invalid (it is neither updated nor counted). Updates keep a
     row's deal team and new rows are public: an import never moves a row across the barrier.
+
+    ``after_import`` runs once the rows are committed (the last fifth of the progress); what
+    it returns is added to the notes, and its failure is a note too, never a failed import.
     """
     started = time.perf_counter()
+    report = progress
+    if after_import is not None:  # the step after the import takes the last fifth of the progress
+        progress = lambda f, m: report(0.8 * f, m)  # noqa: E731
     if (prepared is None or prepared.preview.kind != kind or prepared.preview.file_sha256 != source.sha256
             or prepared.viewer != viewer):  # fmt: skip
         prepared = _prepare(source, kind, session_factory=session_factory, mapping=mapping, progress=progress,
@@ -392,9 +404,17 @@ def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker
         if source.path is not None:
             rejected_path, note = _write_rejected(source, rejected_csv)
             notes += [note] if note else []
-    progress(1.0, f"Imported {inserted + updated:,} {kind}")
-    return ImportResult(preview, inserted, updated, preview.invalid_rows, time.perf_counter() - started,
-                        rejected_path, rejected_csv, notes)  # fmt: skip
+    elapsed_s = time.perf_counter() - started  # the import's own time; the step after says its own
+    if after_import is not None:
+        try:
+            note = after_import(kind, session_factory, lambda f, m: report(0.8 + 0.2 * f, m))
+        except Exception as exc:  # noqa: BLE001 - the rows are committed: say so, never fail the import
+            log.exception("step after the %s import failed", kind)
+            note = f"the {kind} were imported, but the step after the import failed: {exc}"
+        notes += [note] if note else []
+    report(1.0, f"Imported {inserted + updated:,} {kind}")
+    return ImportResult(preview, inserted, updated, preview.invalid_rows, elapsed_s, rejected_path, rejected_csv,
+                        notes)  # fmt: skip
 
 
 def _write(session_factory: sessionmaker[Session], writer: Any, prepared: _Prepared, progress: ProgressCallback,

@@ -114,8 +114,11 @@ def test_a_row_made_private_after_the_preview_is_not_written(barrier):
 def test_cli_import_applies_the_user_option(barrier, tmp_path, monkeypatch):
     st, team_id, *_ = barrier
     from workbench import cli
+    from workbench.config import get_settings
 
     monkeypatch.setattr(cli, "open_store", lambda: st.session_factory)
+    monkeypatch.setenv("WORKBENCH_EMBEDDER", "hashing")  # a deals import updates the index: no model here
+    get_settings.cache_clear()
     path = tmp_path / "deals.csv"
     path.write_text(DEALS, encoding="utf-8")
     runner = CliRunner()

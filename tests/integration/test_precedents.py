@@ -84,3 +84,25 @@ def test_export_writes_a_workbook_with_provenance_and_an_audit_entry(seeded, tmp
     with seeded.session_factory() as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "export")).one()
     assert entry.object_type == "precedents" and entry.row_count == len(chosen) and entry.file_sha256 == exported.sha256
+
+
+def test_target_multiple_ranks_close_deals_first_and_the_export_shows_the_part(seeded, tmp_path):
+    from services.precedents import FusionWeights
+
+    weights = FusionWeights(text=0, keywords=0, sector=0, size=0, recency=0, multiples=1.0)
+    result = _search(seeded, tmp_path, text="deal", target_ev_ebitda=11.2, weights=weights, top=4)
+    hits = result.hits.set_index("key")
+    assert list(hits.index[:3]) == ["P2", "P4", "P1"]  # 11.0x, 12.0x, 9.5x against 11.2x
+    assert hits.loc["P3", "part_multiples"] == 0  # no EV/EBITDA stated
+    exported = export_precedents_to_excel(result, precedent_set(result.hits), session_factory=seeded.session_factory,
+                                          user="ana")  # fmt: skip
+    book = load_workbook(io.BytesIO(exported.data))
+    rows = [r for r in book["Score parts"].iter_rows(values_only=True) if any(c is not None for c in r)]
+    header = next(r for r in rows if "Multiples" in r)
+    column = header.index("Multiples")
+    points = {r[header.index("Key")]: r[column] for r in rows[rows.index(header) + 1:]}
+    assert points["P2"] > points["P1"] > 0 and not points["P3"]
+    provenance = {r[0]: r[1] for r in book["Provenance"].iter_rows(values_only=True) if r[0]}
+    assert "multiples: 1.0" in str(provenance["Fusion weights"])
+    queries = [r[1] for r in book["Provenance"].iter_rows(values_only=True) if r[0] == "Query"]
+    assert "target EV/EBITDA (x): 11.2" in queries

@@ -96,3 +96,41 @@ def test_deals_imported_in_this_process_are_offered_at_once(app, seeded_app_stor
     ui.forget_store_reads()  # ...until an import or the seeding says the store changed
     at.run()
     assert "Fresh carve-out [NEW-1]" in at.selectbox(key="pr_deal").options
+
+
+def test_target_multiples_score_and_explain_the_multiples_part(app, seeded_app_store):
+    at = _page(app)
+    at.text_area(key="pr_text").set_value("acquisition")
+    at.number_input(key="pr_target_ev_ebitda").set_value(10.0)
+    at.number_input(key="pr_target_ev_revenue").set_value(2.0)
+    _click(at, "Find precedents")
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    hits = at.dataframe[0].value
+    assert "part_multiples" in hits.columns and hits["part_multiples"].max() > 0
+    at.selectbox(key="pr_explain").set_value(int(hits["part_multiples"].to_numpy().argmax())).run()
+    why = at.dataframe[1].value.set_index("part")
+    assert why.loc["Multiples", "points"] > 0
+    assert "vs 10x" in why.loc["Multiples", "evidence"] and "vs 2x" in why.loc["Multiples", "evidence"]
+
+
+def test_deals_imported_on_the_data_page_are_indexed_for_precedents(app, seeded_app_store, app_store):
+    from services.precedents import engine_from_settings
+    from workbench.embeddings import build_embedder
+
+    at = app()
+    at.run()
+    at.switch_page("pages/data.py").run()
+    at.selectbox(key="import_kind").set_value("deals").run()
+    data = (b"Deal ID,Deal Name,Deal Type,Announced Date,Deal Value\n"
+            b"NEW-Z,Zirconium sands miner bought,ma,2026-06-02,10\n")  # fmt: skip
+    at.file_uploader(key="import_file").upload("deals.csv", data, "text/csv").run()
+    at.button(key="import_go").click().run()
+    assert not at.exception, at.exception
+    assert "Imported 1 deals" in " ".join(s.value for s in at.success)
+    assert any("precedents index" in c.value and "deals embedded" in c.value for c in at.caption)
+    # The saved index already holds every deal: a fresh process has nothing to embed or add.
+    cfg = get_settings()
+    status = engine_from_settings(cfg).refresh(session_factory=app_store, embedder=build_embedder(cfg))
+    assert status.embedded.embedded == 0 and status.index.action == "fresh"
+    assert status.index.count == seeded_app_store.deals + 1

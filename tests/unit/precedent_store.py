@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from workbench.embeddings import HashingEmbedder
 from workbench.models import Deal
 
 DEALS = [
@@ -38,3 +39,15 @@ def add_deals(factory: sessionmaker[Session], deals: list[dict] | None = None) -
     with factory.begin() as s:
         for d in deals or DEALS:
             s.add(Deal(**d))
+
+
+class CountingEmbedder(HashingEmbedder):
+    """The hashing embedder, keeping every text it was asked to embed."""
+
+    def __init__(self, dimension: int = 32) -> None:
+        super().__init__(dimension)
+        self.texts: list[str] = []
+
+    def encode(self, texts, *, batch_size: int = 64):  # noqa: ANN001, ANN201
+        self.texts += list(texts)
+        return super().encode(texts, batch_size=batch_size)

@@ -12,17 +12,7 @@ from workbench.embeddings import HashingEmbedder
 from workbench.models import Deal, DealEmbedding
 from workbench.vector_index import index_paths
 
-from precedent_store import DEALS, add_deals
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__(32)
-        self.texts: list[str] = []
-
-    def encode(self, texts, *, batch_size: int = 64):
-        self.texts += list(texts)
-        return super().encode(texts, batch_size=batch_size)
+from precedent_store import DEALS, CountingEmbedder, add_deals
 
 
 def test_deal_text_holds_name_description_and_facts():
@@ -118,3 +108,36 @@ def test_corrupt_index_file_is_rebuilt_not_fatal(sqlite_store, tmp_path, caplog)
     index, report = sync_vector_index(**kw)
     assert report.action == "rebuilt" and index.count == 6
     assert "unreadable" in caplog.text
+
+
+def test_a_changed_approximate_threshold_rebuilds_an_index_that_is_otherwise_fresh(sqlite_store, tmp_path):
+    factory = sqlite_store.session_factory
+    add_deals(factory)
+    embedder = HashingEmbedder(32)
+    embed_deals(session_factory=factory, embedder=embedder)
+    kw = dict(session_factory=factory, model_name=embedder.name, dimension=32, folder=tmp_path)
+    index, report = sync_vector_index(**kw, approximate_from=1000)
+    assert (report.action, index.kind) == ("rebuilt", "flat")
+    # Same store, threshold lowered below the 6 deals: from the saved file and from memory alike.
+    for current in (None, index):
+        index, report = sync_vector_index(**kw, approximate_from=5, current=current)
+        assert (report.action, index.kind, index.count) == ("rebuilt", "hnsw", 6)
+    index, report = sync_vector_index(**kw, approximate_from=5)
+    assert (report.action, index.kind) == ("fresh", "hnsw")  # saved as HNSW: nothing to do now
+    # Raised above the deal count again: back to an exact index.
+    index, report = sync_vector_index(**kw, approximate_from=1000, current=index)
+    assert (report.action, index.kind, index.count) == ("rebuilt", "flat", 6)
+    assert sync_vector_index(**kw, approximate_from=1000)[1].action == "fresh"
+
+
+def test_engine_built_with_a_new_threshold_serves_the_kind_it_asks_for(sqlite_store, tmp_path):
+    from services.precedents import PrecedentEngine
+
+    factory = sqlite_store.session_factory
+    add_deals(factory)
+    embedder = HashingEmbedder(32)
+    first = PrecedentEngine(folder=tmp_path, approximate_from=1000).refresh(session_factory=factory, embedder=embedder)
+    assert first.index.kind == "flat"
+    # As after a restart with WORKBENCH_INDEX_APPROXIMATE_FROM=3: no deal changed.
+    status = PrecedentEngine(folder=tmp_path, approximate_from=3).refresh(session_factory=factory, embedder=embedder)
+    assert (status.index.action, status.index.kind) == ("rebuilt", "hnsw")
