@@ -12,8 +12,9 @@ What is cleaned (silently, the value keeps its meaning):
 - years inside text: ``2013 (1888)`` is 2013.
 
 What is rejected (the row is invalid): text where a number is expected, a negative amount,
-a date that does not parse or lies outside 1900 to five years from today, a year outside
-1600 to five years from today, text longer than its column allows.
+a date that does not parse or lies outside 1900 to five years from today (also a date built
+from a year and month: ``month_start``), a year outside 1600 to five years from today, text
+longer than its column allows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 MISSING = frozenset({"", "-", "--", "—", "–", "n/a", "#n/a", "null", "nan", "none", "#value!", "#ref!"})
 NUMBER_MISSING = MISSING | {"undisclosed", "undisclosed amount", "nm", "n.m.", "na", "not disclosed"}
 MIN_DATE = dt.date(1900, 1, 1)
+# Year cells also hold founding years (the S&P 500's oldest is 1784), so they go further back
+# than dates; a deal dated by its year alone still has to pass MIN_DATE (see month_start).
 MIN_YEAR = 1600
 FUTURE_YEARS = 5
 MONTHS = {m: i for i, m in enumerate(
@@ -199,6 +202,12 @@ def _checked(year: int, month: int, day: int) -> dt.date:
     if not MIN_DATE <= value <= dt.date(max_year(), 12, 31):
         raise CellError(f"implausible date (expected {MIN_DATE.year} to {max_year()})")
     return value
+
+
+def month_start(year: int, month: int | None = None) -> dt.date:
+    """The date of a row that gives only a year (and maybe a month): the first of the month, or
+    1 January; checked like any date, so a year before 1900 is rejected here."""
+    return _checked(year, month or 1, 1)
 
 
 def parse_date(text: str | None, *, order: str = "dmy") -> dt.date | None:

@@ -69,7 +69,8 @@ PRESETS: tuple[Preset, ...] = (
          "headquarters": "Headquarters Location", "cik": "CIK", "founded_year": "Founded"},
         constants={"listing_status": "listed", "ownership": "public", "currency": "USD",
                    "source": "S&P 500 constituents"},
-        note="S&P 500 constituents: listed US companies keyed by ticker",
+        note="S&P 500 constituents: listed companies keyed by ticker; country and region derived from the "
+        "headquarters location",
     ),
     Preset(
         "sp500_financials", "companies",
@@ -80,7 +81,7 @@ PRESETS: tuple[Preset, ...] = (
         scales={"market_cap_usd_m": 1e-6, "ebitda_usd_m": 1e-6, "dividend_yield_pct": 100.0},
         constants={"listing_status": "listed", "currency": "USD"},
         note="S&P 500 financials: Market Cap and EBITDA in dollars, Dividend Yield a fraction, "
-        "Sector is the GICS sub-industry",
+        "Sector is the GICS sub-industry (the GICS sector is derived from it)",
     ),
     Preset(
         "tech_acquisitions", "deals",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from services.imports import cleaning as c
+from services.imports.derivation import derive
 from services.imports.fields import PARTY_ROLES, Field, field_by_name
 from services.imports.mapping import ColumnMapping
 from services.imports.reading import RawTable
+from workbench import geography
 from workbench.domain import DealStatus, DealType, DocumentType
 
 MAX_VALUE_SHOWN = 80
@@ -32,10 +33,15 @@ class Record:
     values: dict[str, Any]  # model attribute -> value (blank cells left out)
     parties: list[tuple[str, str]] = field(default_factory=list)  # deals: (role, name)
     company_ref: str | None = None  # prices, documents: a company key or ticker
+    derived: set[str] = field(default_factory=set)  # fields of ``values`` derived, not read from the file
 
 
 def _norm(text: str) -> str:
     return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+def _same_party(name: str) -> str:
+    return " ".join(name.casefold().split())
 
 
 DEAL_TYPES: dict[str, DealType] = {
@@ -230,7 +236,10 @@ def _deal_record(row: int, v: dict[str, Any], where: _Where, errors: list[RowErr
         errors.append(RowError(row, where["announced_date"], where.value("announced_date"),
                                f"date disagrees with the year column {where['announced_year']!r} ({year})"))  # fmt: skip
     elif announced is None and year is not None:
-        v["announced_date"] = dt.date(year, month or 1, 1)
+        try:
+            v["announced_date"] = c.month_start(year, month)
+        except c.CellError as exc:  # the year column allows founding years, a deal date starts in 1900
+            errors.append(RowError(row, where["announced_year"], where.value("announced_year"), str(exc)))
     if "size_usd_m" in v:
         size = v.pop("size_usd_m")
         currency = (v.get("currency") or "USD").upper()
@@ -241,6 +250,11 @@ def _deal_record(row: int, v: dict[str, Any], where: _Where, errors: list[RowErr
     if "currency" in v and len(v["currency"]) != 3:
         errors.append(RowError(row, where.get("currency", "currency"), where.value("currency"),
                                "not a three-letter currency code"))  # fmt: skip
+    targets = {_same_party(n) for r, n in parties if r == "target"}
+    for role, name in parties:
+        if role == "acquirer" and _same_party(name) in targets:
+            errors.append(RowError(row, where.get("acquirer", "acquirer"), _shown(name),
+                                   "the acquirer is also the target: a company cannot acquire itself"))  # fmt: skip
     first = {}
     for role, name in parties:
         first.setdefault(role, name)
@@ -312,15 +326,31 @@ BUILDERS: dict[str, Callable[[int, dict[str, Any], _Where, list[RowError]], Reco
 class ParsedRows:
     records: list[Record]
     errors: dict[int, list[RowError]]  # row -> its errors, rows in file order
+    notes: list[str] = field(default_factory=list)  # for the preview: e.g. countries not recognised
+
+
+UNKNOWN_SHOWN = 5
+
+
+def _unknown_countries_note(unknown: dict[str, int]) -> list[str]:
+    if not unknown:
+        return []
+    shown = ", ".join(f"{name!r} ({n:,} row{'s' if n > 1 else ''})" for name, n in
+                      sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))[:UNKNOWN_SHOWN])  # fmt: skip
+    more = f" and {len(unknown) - UNKNOWN_SHOWN:,} more" if len(unknown) > UNKNOWN_SHOWN else ""
+    return [f"country not recognised, kept as given and no region derived: {shown}{more}"]
 
 
 def parse_rows(kind: str, table: RawTable, mapping: ColumnMapping) -> ParsedRows:
-    """Parse every row; a row with any error yields no record. Keys repeated in the file are errors."""
+    """Parse every row; a row with any error yields no record. Keys repeated in the file are errors.
+
+    Valid rows then get the values their other cells imply (``derivation``), never over a given one."""
     parser = _RowParser(kind, table, mapping)
     build = BUILDERS[kind]
     records: list[Record] = []
     errors: dict[int, list[RowError]] = {}
     first_row: dict[Any, int] = {}
+    unknown_countries: dict[str, int] = {}
     key_column = mapping.columns.get("key") or {
         "prices": mapping.columns.get("date", "date"),
         "companies": mapping.columns.get("ticker") or mapping.columns.get("exchange_ticker", "key"),
@@ -346,7 +376,11 @@ def parse_rows(kind: str, table: RawTable, mapping: ColumnMapping) -> ParsedRows
                                            f"duplicate {what}: same as row {first_row[key]}"))  # fmt: skip
             else:
                 first_row[key] = row
+                record.derived = derive(kind, record.values)
+                country = record.values.get("country")
+                if country and geography.find_country(country) is None:
+                    unknown_countries[country] = unknown_countries.get(country, 0) + 1
                 records.append(record)
         if row_errors:
             errors[row] = row_errors
-    return ParsedRows(records, errors)
+    return ParsedRows(records, errors, _unknown_countries_note(unknown_countries))

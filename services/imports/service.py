@@ -292,7 +292,8 @@ def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[S
         unmapped_columns=[c for c in table.columns if c not in mapped_columns], header_row=table.header_row,
         total_rows=len(table.rows), valid_rows=len(parsed.records), invalid_rows=len(parsed.errors),
         new_rows=len(parsed.records) - updated, updated_rows=updated, errors=errors[:ERRORS_KEPT],
-        error_count=len(errors), notes=[*column_mapping.notes, *table.notes], sample=_sample(kind, parsed.records),
+        error_count=len(errors), notes=[*column_mapping.notes, *table.notes, *parsed.notes],
+        sample=_sample(kind, parsed.records),
     )  # fmt: skip
     return _Prepared(preview, table, parsed, column_mapping, company_ids, existing, viewer)
 

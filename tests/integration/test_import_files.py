@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from services.imports import (ImportRejected, prepare_import, preview_import, run_import, source_from_bytes,
     source_from_path)
 from workbench.config import get_settings
+from workbench.domain import GICS_SECTORS, REGIONS
 from workbench.errors import WorkbenchError
 from workbench.models import AuditEntry, Company, Deal, DealParty, Document, Price
 
@@ -46,7 +47,7 @@ REAL_FILES = [
     ("companies/sp500_financials.csv", "companies", 503, 0, None),
     ("deals/big_tech_acquisitions_2021.csv", "deals", 1455, 0, None),
     ("deals/tech_acquisitions_dev.csv", "deals", 813, 6, (721, "implausible year")),
-    ("deals/crunchbase_acquisitions_2015.csv", "deals", 18904, 64, (2637, "implausible date")),
+    ("deals/crunchbase_acquisitions_2015.csv", "deals", 18887, 81, (2637, "implausible date")),
 ]
 
 
@@ -78,11 +79,15 @@ def test_sp500_values_are_converted_to_millions_and_percent(store, shared_data):
                    session_factory=store.session_factory, user="tester")  # fmt: skip
     with store.session_factory() as s:
         mmm = s.scalars(select(Company).where(Company.key == "MMM")).one()
+        dd = s.scalars(select(Company).where(Company.key == "DD")).one()
     assert mmm.market_cap_usd_m == pytest.approx(92293.69344)
     assert mmm.dividend_yield_pct == pytest.approx(1.75)
     assert mmm.sector == "Industrials"  # kept from the constituents file
     assert mmm.sub_industry == "Industrial Conglomerates"
     assert mmm.founded_year == 1902 and mmm.cik == "66740"
+    assert (mmm.country, mmm.region) == ("United States", "North America")  # the financials file has no HQ
+    # the financials snapshot moves DuPont to Specialty Chemicals: the derived sector moves with it
+    assert (dd.sub_industry, dd.sector) == ("Specialty Chemicals", "Materials")
 
 
 def test_tech_acquisitions_prices_categories_description_and_parties(store, shared_data):
@@ -115,6 +120,63 @@ def test_crunchbase_keeps_non_usd_prices_as_local_size_and_hostile_names_verbati
     assert "Enterprise Software" in zyncro.categories
     # its acquirer cell holds 32,757 characters: that row is rejected, so the target is not stored
     assert xss == 0
+
+
+def _import_real(store, shared_data, name: str, kind: str):
+    return run_import(source_from_bytes(Path(name).name, (shared_data / name).read_bytes()), kind,
+                      session_factory=store.session_factory, user="tester", skip_invalid=True)  # fmt: skip
+
+
+def test_sp500_constituents_get_country_and_region_from_their_headquarters(store, shared_data):
+    _import_real(store, shared_data, "companies/sp500_constituents.csv", "companies")
+    with store.session_factory() as s:
+        places = {key: (country, region) for key, country, region in
+                  s.execute(select(Company.key, Company.country, Company.region))}  # fmt: skip
+    assert places["AAPL"] == ("United States", "North America")  # Cupertino, California
+    assert places["ACN"] == ("Ireland", "Europe")  # Dublin, Ireland
+    assert places["MMM"] == ("United States", "North America")
+    assert sum(1 for country, _ in places.values() if country) >= 500
+    assert {region for _, region in places.values() if region} <= set(REGIONS)
+
+
+def test_sp500_financials_alone_gets_the_gics_sector_from_its_sub_industry(store, shared_data):
+    _import_real(store, shared_data, "companies/sp500_financials.csv", "companies")
+    with store.session_factory() as s:
+        sectors = dict(s.execute(select(Company.key, Company.sector)).all())
+    assert sectors["MMM"] == "Industrials" and sectors["AAPL"] == "Information Technology"
+    assert len(sectors) == 503 and set(sectors.values()) <= set(GICS_SECTORS)
+
+
+@pytest.mark.parametrize(("name", "deal", "expected"), [
+    ("deals/crunchbase_acquisitions_2015.csv", "Desarrolladora Rio Parana acquired Zyncro",
+     ("Spain", "Europe", "Information Technology")),  # ESP; Cloud Computing|Enterprise Software|...
+    ("deals/tech_acquisitions_dev.csv", "Adobe Systems acquired Day Software in 2010",
+     ("Switzerland", "Europe", "Information Technology")),  # market category Software
+    ("deals/big_tech_acquisitions_2021.csv", "Ibm acquired Metamerge",
+     ("Norway", "Europe", "Information Technology")),  # business "Identity management"
+])  # fmt: skip
+def test_real_deals_get_one_country_name_and_a_region_and_sector(store, shared_data, name, deal, expected):
+    _import_real(store, shared_data, name, "deals")
+    with store.session_factory() as s:
+        found = s.execute(select(Deal.country, Deal.region, Deal.sector).where(Deal.name == deal)).one()
+        countries = set(s.scalars(select(Deal.country).distinct()))
+        regions = set(s.scalars(select(Deal.region).distinct())) - {None}
+        sectors = set(s.scalars(select(Deal.sector).distinct())) - {None}
+        with_region = s.scalar(select(func.count()).select_from(Deal).where(Deal.region.is_not(None)))
+        with_country = s.scalar(select(func.count()).select_from(Deal).where(Deal.country.is_not(None)))
+    assert tuple(found) == expected
+    assert "United States" in countries and not countries & {"USA", "US", "Great Britain", "GBR", "The Netherlands"}
+    assert regions <= set(REGIONS) and sectors <= set(GICS_SECTORS) and sectors
+    assert with_region >= with_country - 1  # all but a country the table does not know ("SF Bay Area", a typo)
+
+
+def test_crunchbase_rows_where_a_company_acquires_itself_are_rejected(store, shared_data):
+    result = _import_real(store, shared_data, "deals/crunchbase_acquisitions_2015.csv", "deals")
+    itself = [e for e in result.preview.errors if "cannot acquire itself" in e.reason]
+    assert len(itself) == 33
+    assert any(e.row == 17 and e.column == "acquirer_name" and e.value == "10stamps" for e in itself)
+    with store.session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Deal).where(Deal.name == "10stamps acquired 10stamps")) == 0
 
 
 # --- rules -----------------------------------------------------------------------------------------
@@ -327,3 +389,13 @@ def test_rows_written_by_someone_else_after_the_check_reject_the_import_whole(st
     with store.session_factory() as s:
         assert s.scalars(select(Company.name)).all() == ["Written meanwhile"]
     assert _count(store, AuditEntry) == 0
+
+
+def test_a_country_the_table_does_not_know_is_kept_and_named_in_the_preview(store):
+    rows = [["Ticker", "Company Name", "Country"], ["AAA", "Alpha Corp", "USA"], ["BBB", "Beta Corp", "SF Bay Area"]]
+    result = _import(store, "countries.csv", _csv(rows), "companies")
+    assert result.inserted == 2
+    assert any("country not recognised" in n and "SF Bay Area" in n for n in result.preview.notes)
+    with store.session_factory() as s:
+        stored = dict(s.execute(select(Company.ticker, Company.country)).all())
+    assert stored == {"AAA": "United States", "BBB": "SF Bay Area"}

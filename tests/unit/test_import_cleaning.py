@@ -127,3 +127,173 @@ def test_exchange_ticker_is_split():
     assert c.split_exchange_ticker("NasdaqGS:AAPL") == ("NasdaqGS", "AAPL")
     assert c.split_exchange_ticker("MSFT") == (None, "MSFT")
     assert c.split_exchange_ticker("") == (None, None)
+
+
+def test_founding_years_go_back_further_than_dates():
+    assert c.parse_year("1784") == 1784  # the S&P 500's oldest founding year
+    with pytest.raises(c.CellError, match="implausible year"):
+        c.parse_year("1599")
+
+
+def test_a_date_built_from_a_year_and_month_is_checked_like_any_date():
+    assert c.month_start(1900) == dt.date(1900, 1, 1)
+    assert c.month_start(2014, 3) == dt.date(2014, 3, 1)
+    with pytest.raises(c.CellError, match="implausible date"):
+        c.month_start(1899, 12)
+
+
+# --- rows: rules that need more than one cell ----------------------------------------------------
+
+def _parse(kind: str, rows: list[list[str]], overrides: dict[str, str | None] | None = None):
+    from services.imports.mapping import build_mapping
+    from services.imports.reading import RawTable
+    from services.imports.rows import parse_rows
+
+    header, *body = rows
+    table = RawTable(header, [(i, list(r)) for i, r in enumerate(body, start=2)], "utf-8")
+    return parse_rows(kind, table, build_mapping(kind, header, overrides))
+
+
+def test_a_deal_dated_by_year_and_month_before_1900_is_rejected():
+    parsed = _parse("deals", [["Acquirer", "Target", "Acquisition Year", "Acquisition Month"],
+                              ["Old Co", "Older Co", "1850", "Mar"], ["New Co", "Newer Co", "1950", "Mar"]])  # fmt: skip
+    [error] = parsed.errors[2]
+    assert (error.column, error.value) == ("Acquisition Year", "1850")
+    assert "implausible date (expected 1900" in error.reason
+    assert [r.values["announced_date"] for r in parsed.records] == [dt.date(1950, 3, 1)]
+
+
+def test_a_company_cannot_acquire_itself():
+    parsed = _parse("deals", [["Acquirer", "Target", "Announced Date"], ["THQ", "thq ", "2013-01-23"],
+                              ["Adobe", "Day Software", "2010-07-28"]])  # fmt: skip
+    [error] = parsed.errors[2]
+    assert (error.column, error.value) == ("Acquirer", "THQ")
+    assert error.reason == "the acquirer is also the target: a company cannot acquire itself"
+    assert len(parsed.records) == 1
+
+
+def test_a_bank_may_run_its_own_bond():
+    parsed = _parse("deals", [["Issuer", "Bookrunners", "Deal Type", "Announced Date"],
+                              ["Goldman Sachs", "Goldman Sachs; JPMorgan", "IG bond", "2021-03-04"]])  # fmt: skip
+    assert not parsed.errors and len(parsed.records) == 1
+
+
+def test_company_country_region_and_sector_are_derived_from_headquarters_and_sub_industry():
+    parsed = _parse("companies", [["Ticker", "Name", "Headquarters", "Sub Industry"],
+                                  ["AAPL", "Apple", "Cupertino, California", "Technology Hardware, Storage & Peripherals"],
+                                  ["ACN", "Accenture", "Dublin, Ireland", "IT Consulting & Other Services"],
+                                  ["XX", "Somewhere", "Atlantis", "Underwater Basket Weaving"]])  # fmt: skip
+    apple, accenture, unknown = (r.values for r in parsed.records)
+    assert (apple["country"], apple["region"], apple["sector"]) == ("United States", "North America",
+                                                                    "Information Technology")  # fmt: skip
+    assert (accenture["country"], accenture["region"]) == ("Ireland", "Europe")
+    assert not {"country", "region", "sector"} & set(unknown)
+    assert parsed.records[0].derived == {"country", "region", "sector"}
+
+
+def test_values_given_in_the_file_win_over_derived_ones_and_are_spelled_canonically():
+    parsed = _parse("companies", [["Ticker", "Name", "Headquarters", "Country", "Region", "Sector", "Sub Industry"],
+                                  ["A", "Alpha", "Cupertino, California", "Canada", "", "", "Application Software"],
+                                  ["B", "Beta", "Cupertino, California", "USA", "APAC", "health care", "Banks"],
+                                  ["C", "Gamma", "", "U.S.", "", "Tech", ""]])  # fmt: skip
+    alpha, beta, gamma = parsed.records
+    assert (alpha.values["country"], alpha.values["region"]) == ("Canada", "North America")
+    assert alpha.derived == {"region", "sector"}
+    assert (beta.values["country"], beta.values["region"], beta.values["sector"]) == (
+        "United States", "Asia Pacific", "Health Care")  # fmt: skip
+    assert beta.derived == set()
+    assert (gamma.values["country"], gamma.values["sector"]) == ("United States", "Tech")  # unknown: verbatim
+
+
+def test_deal_country_is_canonical_and_region_and_target_sector_are_derived():
+    parsed = _parse("deals", [["Acquirer", "Target", "Announced Date", "Country", "Categories", "Industry"],
+                              ["A", "B", "2012-07-23", "USA", "Biotechnology|Medical|Software", ""],
+                              ["C", "D", "2012-07-24", "GBR", "", "Computer software"],
+                              ["E", "F", "2012-07-25", "United States", "Biotechnology|Software", ""],
+                              ["G", "H", "2012-07-26", "SF Bay Area", "", ""]])  # fmt: skip
+    usa, gbr, tie, odd = (r.values for r in parsed.records)
+    assert (usa["country"], usa["region"], usa["sector"]) == ("United States", "North America", "Health Care")
+    assert (gbr["country"], gbr["region"], gbr["sector"]) == ("United Kingdom", "Europe", "Information Technology")
+    assert tie["country"] == "United States" and "sector" not in tie  # two sectors tie: no guess
+    assert odd["country"] == "SF Bay Area" and "region" not in odd
+    assert parsed.notes == ["country not recognised, kept as given and no region derived: 'SF Bay Area' (1 row)"]
+
+
+# --- reference data: countries, regions, GICS ----------------------------------------------------
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("USA", "United States"), ("US", "United States"), ("U.S.", "United States"), ("u.s.a.", "United States"),
+    ("United States of America", "United States"), ("United States", "United States"),
+    ("UK", "United Kingdom"), ("GB", "United Kingdom"), ("GBR", "United Kingdom"), ("Great Britain", "United Kingdom"),
+    ("The Netherlands", "Netherlands"), ("NLD", "Netherlands"), ("ROM", "Romania"), ("Türkiye", "Turkey"),
+    ("Korea, Republic of", "South Korea"), ("KOR", "South Korea"), ("de", "Germany"), ("Czechia", "Czech Republic"),
+])  # fmt: skip
+def test_country_names_and_iso_codes_are_one_canonical_name(text, name):
+    from workbench.geography import canonical_country
+
+    assert canonical_country(text) == name
+
+
+def test_unknown_countries_stay_unknown():
+    from workbench.geography import canonical_country
+
+    assert canonical_country("SF Bay Area") is None
+    assert canonical_country("") is None and canonical_country(None) is None
+
+
+def test_every_country_has_a_region_of_the_workbench_vocabulary():
+    from workbench.domain import REGIONS
+    from workbench.geography import COUNTRIES, canonical_region, region_of_country
+
+    assert {c.region for c in COUNTRIES} == set(REGIONS)
+    assert region_of_country("United States") == "North America" and region_of_country("Israel") == "Middle East & Africa"
+    assert region_of_country("Atlantis") is None
+    assert canonical_region("asia-pacific") == "Asia Pacific" and canonical_region("LatAm") == "Latin America"
+    assert canonical_region("EMEA") is None  # spans two of the workbench's regions
+
+
+def test_every_country_code_is_unique():
+    from workbench.geography import COUNTRIES
+
+    codes = [code for c in COUNTRIES for code in (c.alpha2, c.alpha3, *c.old_codes)]
+    assert len(codes) == len(set(codes))
+
+
+@pytest.mark.parametrize(("location", "country"), [
+    ("Cupertino, California", "United States"), ("West Falls Church, Virginia[2]", "United States"),
+    ("Washington, D.C.", "United States"), ("Atlanta, Georgia", "United States"), ("Dublin, Ireland", "Ireland"),
+    ("Warmley, Bristol, United Kingdom", "United Kingdom"), ("Toronto, Ontario", "Canada"),
+    ("Hamilton, Bermuda", "Bermuda"), ("Wilmington, DE", None), ("Atlantis", None), ("", None),
+])  # fmt: skip
+def test_country_of_a_headquarters_location(location, country):
+    from workbench.geography import country_of_location
+
+    assert country_of_location(location) == country
+
+
+def test_every_gics_name_resolves_to_its_sector():
+    from workbench.gics import HIERARCHY, sector_of_gics
+
+    for sector, groups in HIERARCHY.items():
+        for group, industries in groups.items():
+            assert sector_of_gics(group) == sector, group
+            for industry, subs in industries.items():
+                assert sector_of_gics(industry) == sector, industry
+                for sub in subs:
+                    assert sector_of_gics(sub) == sector, sub
+                    assert sector_of_gics(sub.upper()) == sector, sub
+    assert sector_of_gics("Home Entertainment Software") == "Communication Services"  # retired in 2018
+    assert sector_of_gics("Underwater Basket Weaving") is None
+
+
+@pytest.mark.parametrize(("term", "sector"), [
+    ("Computer software", "Information Technology"), ("Curated Web", "Communication Services"),
+    ("Advertising solutions", "Communication Services"), ("Biotechnology", "Health Care"),
+    ("Internet service provider (ISP)", "Communication Services"), ("E-Commerce", "Consumer Discretionary"),
+    ("Titling software for film and video", "Information Technology"), ("Health Care Technology", "Health Care"),
+    ("Clean Technology", None), ("Mobile", None), ("Services", None),
+])  # fmt: skip
+def test_other_industry_terms_point_to_a_sector_or_to_none(term, sector):
+    from workbench.gics import sector_of_term
+
+    assert sector_of_term(term) == sector

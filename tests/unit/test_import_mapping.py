@@ -76,3 +76,38 @@ def test_missing_required_fields_are_reported():
 def test_unknown_kind_is_a_clear_error():
     with pytest.raises(WorkbenchError, match="unknown import kind"):
         build_mapping("bonds", ["Name"])
+
+
+def test_sp500_financials_alone_gets_the_gics_sector_of_its_sub_industry():
+    from services.imports.reading import RawTable
+    from services.imports.rows import parse_rows
+
+    cols = ["Symbol", "Name", "Sector", "Price", "Price/Earnings", "Dividend Yield", "Market Cap", "EBITDA"]
+    m = build_mapping("companies", cols)
+    assert any("GICS sector is derived" in n for n in m.notes)
+    rows = [(2, ["MMM", "3M", "Industrial Conglomerates", "178.96", "31.8", "0.0175", "92293693440", "6488000000"]),
+            (3, ["HD", "Home Depot", "Home Improvement Retail", "1", "1", "0.02", "1", "1"]),
+            (4, ["CVS", "CVS Health", "Drug Retail", "1", "1", "0.02", "1", "1"])]  # fmt: skip
+    parsed = parse_rows("companies", RawTable(cols, rows, "utf-8"), m)
+    assert [(r.values["sub_industry"], r.values["sector"]) for r in parsed.records] == [
+        ("Industrial Conglomerates", "Industrials"), ("Home Improvement Retail", "Consumer Discretionary"),
+        ("Drug Retail", "Consumer Staples")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("preset", "columns"), [
+    ("sp500_constituents", ["Symbol", "Security", "GICS Sector", "GICS Sub-Industry", "Headquarters Location"]),
+    ("tech_acquisitions", ["deal_name", "acquirer", "target", "announced", "price", "market_categories",
+                           "target_country"]),
+    ("crunchbase_acquisitions", ["company_permalink", "company_name", "company_category_list", "company_country_code",
+                                 "acquirer_permalink", "acquirer_name", "acquired_at", "price_amount"]),
+    ("big_tech_acquisitions", ["Parent Company", "Acquisition Year", "Acquisition Month", "Acquired Company",
+                               "Business", "Country"]),
+])  # fmt: skip
+def test_presets_map_the_columns_that_country_region_and_sector_are_derived_from(preset, columns):
+    kind = "companies" if preset.startswith("sp500") else "deals"
+    m = build_mapping(kind, columns)
+    assert m.preset == preset
+    if kind == "companies":
+        assert "headquarters" in m.columns
+    else:
+        assert "country" in m.columns and {"industry", "categories"} & set(m.columns)
