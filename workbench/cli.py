@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,7 +75,12 @@ def open_store() -> sessionmaker[Session]:
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[ProgressCallback]:
-    """A rich progress bar on stderr, driven by a ProgressCallback; silent when not a TTY."""
+    """A rich progress bar on stderr, driven by a ProgressCallback. When stderr is not a
+    terminal (a log file, cron, CI), plain lines instead: one per tenth of the work or
+    every PROGRESS_LINE_S seconds, whichever comes first, and one at the end."""
+    if not err.is_terminal:
+        yield _progress_lines(description)
+        return
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -82,7 +88,6 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
         TimeElapsedColumn(),
         console=err,
         transient=False,
-        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task(description, total=1.0)
 
@@ -90,6 +95,26 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
             progress.update(task, completed=min(max(fraction, 0.0), 1.0), description=message)
 
         yield update
+
+
+PROGRESS_LINE_S = 5.0
+
+
+def _progress_lines(description: str) -> ProgressCallback:
+    started = last_at = time.monotonic()
+    last_step = -1
+
+    def update(fraction: float, message: str) -> None:
+        nonlocal last_at, last_step
+        fraction = min(max(fraction, 0.0), 1.0)
+        now = time.monotonic()
+        step = int(fraction * 10)
+        if step > last_step or now - last_at >= PROGRESS_LINE_S:
+            last_step, last_at = step, now
+            err.print(f"{description}: {fraction:4.0%} {message} ({now - started:.0f} s)",
+                      markup=False, highlight=False, soft_wrap=True)
+
+    return update
 
 
 @app.command()
@@ -107,7 +132,8 @@ def init() -> None:
 # --- demo ---
 @app.command()
 def demo(
-    companies: int = typer.Option(3000, help="Number of fictional companies."),
+    companies: int = typer.Option(3000, help="Number of fictional companies (up to 5,000,000; at 1,000,000 "
+                                  "use --price-years 0: daily prices are capped at 40M rows)."),
     deals: int = typer.Option(5000, help="Number of ECM, DCM and M&A deals."),
     documents: int = typer.Option(40, help="Number of transcripts and 10-K filings."),
     price_years: int = typer.Option(3, help="Years of daily prices for listed companies (0: none)."),

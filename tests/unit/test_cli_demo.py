@@ -62,3 +62,12 @@ def test_demo_command_prints_a_clear_error_and_exits_1_on_bad_size() -> None:
     assert proc.returncode == 1
     assert "companies must be at least 1" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_progress_is_plain_lines_when_output_is_not_a_terminal() -> None:
+    result = CliRunner().invoke(app, ["demo", *SMALL, "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Demo universe: ")]
+    assert len(lines) >= 3, result.stderr  # a line per tenth of the work, at least start and end
+    assert "100%" in lines[-1] and "Demo universe ready" in lines[-1]
+    assert len(lines) <= 12

@@ -388,6 +388,16 @@ def test_invalid_sizes_are_rejected_before_anything_is_written(tmp_path: Path, f
     engine.dispose()
 
 
+def test_a_size_that_would_write_hundreds_of_millions_of_prices_is_refused_up_front(tmp_path: Path) -> None:
+    _, factory = _new_store(tmp_path / "big.db")
+    with pytest.raises(WorkbenchError, match=r"up to 704,700,000 price rows.*--price-years 0"):
+        seed_demo(factory, DemoSize(companies=1_000_000, deals=0, documents=0))
+    with factory() as s:
+        assert s.scalar(select(func.count()).select_from(Company)) == 0
+    DemoSize(companies=1_000_000, deals=50_000, documents=0, price_years=0).validate()  # the benchmark's size
+    DemoSize(companies=50_000, deals=2_500, documents=0, price_years=1).validate()
+
+
 def test_zero_price_years_deals_and_documents_make_companies_only(tmp_path: Path) -> None:
     engine, factory = _new_store(tmp_path / "s.db")
     summary = seed_demo(factory, DemoSize(companies=30, deals=0, documents=0, price_years=0), user="u")

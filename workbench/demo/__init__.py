@@ -41,6 +41,12 @@ __all__ = ["DemoSize", "DemoSummary", "seed_demo"]
 
 INSERT_CHUNK = 20_000
 MAX_COMPANIES = 5_000_000
+# Daily prices are most of the rows: 3,000 companies x 3 years is about 1M of them, but
+# 1,000,000 companies x 3 years would be about 300M (tens of GB). Above this many, the size
+# is refused before anything is written; benchmarks at that scale use price_years=0.
+MAX_PRICE_ROWS = 40_000_000
+_MOST_LISTED = 0.9  # the largest share of a universe that can be listed
+_DAYS_PER_YEAR = 261
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,16 @@ class DemoSize:
             raise WorkbenchError("Demo size: deals need at least 20 companies to draw issuers and targets from.")
         if self.price_years > 30:
             raise WorkbenchError(f"Demo size: price_years must be at most 30, got {self.price_years}.")
+        if self.max_price_rows > MAX_PRICE_ROWS:
+            raise WorkbenchError(
+                f"Demo size: {self.companies:,} companies with {self.price_years} year(s) of daily prices could "
+                f"write up to {self.max_price_rows:,} price rows, over the limit of {MAX_PRICE_ROWS:,}. Use fewer "
+                f"price years (--price-years 0 writes none) or fewer companies.")
+
+    @property
+    def max_price_rows(self) -> int:
+        """The most price rows this size can write (every listable company, every business day)."""
+        return int(self.companies * _MOST_LISTED * _DAYS_PER_YEAR * self.price_years)
 
 
 @dataclass(frozen=True)
