@@ -21,7 +21,8 @@ from services.imports import (
 )
 from services.precedents import index_after_import
 from workbench.errors import WorkbenchError
-from workbench.ui import current_viewer, embedder, forget_store_reads, precedent_engine, session_factory, show_error
+from workbench.ui import (current_viewer, embedder, forget_store_reads, precedent_engine, session_factory, show_error,
+                          upload_limit_mb, upload_limit_note)
 
 NOT_MAPPED = "(not mapped)"
 T = TypeVar("T")
@@ -43,7 +44,10 @@ tab_import, tab_browse = st.tabs(["Import", "Browse"])
 with tab_import:
     importer = current_viewer()
     kind = st.selectbox("What the file holds", KINDS, key="import_kind")
-    upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="import_file")
+    upload = st.file_uploader("CSV or XLSX file", type=["csv", "xlsx"], key="import_file",
+                              max_upload_size=upload_limit_mb(), help=f"Up to {upload_limit_mb()} MB.")
+    if note := upload_limit_note():
+        st.caption(note)
     if upload is not None:
         try:
             source = source_from_bytes(upload.name, upload.getvalue())

@@ -24,7 +24,7 @@ from services.documents import (
 from workbench.domain import DocumentType
 from workbench.errors import WorkbenchError
 from services.barriers import my_teams
-from workbench.ui import current_viewer, embedder, session_factory, settings
+from workbench.ui import current_viewer, embedder, session_factory, settings, upload_limit_mb, upload_limit_note
 
 st.title("Documents")
 st.caption("Every summary sentence and answer is quoted from the source, with its place in it.")
@@ -47,7 +47,10 @@ with add_tab:
                         key="doc_add_side", help="A private-side document is seen only by that deal team and compliance.")
     team = side.removeprefix("private-side: ") if side.startswith("private-side: ") else None
     uploads = st.file_uploader("Files", type=["txt", "md", "html", "htm", "pdf", "docx"],
-                               accept_multiple_files=True, key="doc_upload")
+                               accept_multiple_files=True, key="doc_upload", max_upload_size=upload_limit_mb(),
+                               help=f"Up to {upload_limit_mb()} MB each.")
+    if note := upload_limit_note():
+        st.caption(note)
     if st.button("Store files", disabled=not uploads, key="doc_store_files"):
         for upload in uploads or []:
             try:

@@ -50,7 +50,9 @@ class Settings(BaseSettings):
         description="Name recorded in the audit log for a local single-user install.",
     )
     max_upload_mb: int = Field(
-        default=200, description="Largest file the importers accept, in megabytes."
+        default=200, description="Largest file the importers accept, in megabytes. The app's upload "
+        "boxes also stop at Streamlit's server.maxUploadSize (200): above that, raise "
+        "STREAMLIT_SERVER_MAX_UPLOAD_SIZE too."
     )
     demo_on_empty: bool = Field(
         default=True,

@@ -37,6 +37,21 @@ def engine() -> Engine:
     return _engine(get_settings().resolved_database_url)
 
 
+def upload_limit_mb() -> int:
+    """The largest upload a page accepts: WORKBENCH_MAX_UPLOAD_MB, but never more than the
+    server's own ``server.maxUploadSize``, which Streamlit enforces on every upload."""
+    return max(1, min(int(get_settings().max_upload_mb), int(st.get_option("server.maxUploadSize"))))
+
+
+def upload_limit_note() -> str | None:
+    """What to raise when the setting asks for more than the server lets through."""
+    wanted, server = int(get_settings().max_upload_mb), int(st.get_option("server.maxUploadSize"))
+    if wanted <= server:
+        return None
+    return (f"Uploads here are limited to {server} MB by the server (server.maxUploadSize), below "
+            f"WORKBENCH_MAX_UPLOAD_MB={wanted}: start the app with STREAMLIT_SERVER_MAX_UPLOAD_SIZE={wanted} too.")
+
+
 @st.cache_resource(show_spinner=False)
 def _session_factory(url: str) -> sessionmaker[Session]:
     return make_session_factory(_engine(url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -257,7 +258,8 @@ def _prepare(source: ImportSource, kind: str, *, session_factory: sessionmaker[S
     if missing:
         raise WorkbenchError(
             f"{source.name}: no column for the required {kind} field(s) {', '.join(missing)}; "
-            f"map one with --map field=Column (the file's columns are {_columns_shown(table.columns)})"
+            f"map one to a column of the file (the Data page's column mapping, or --map field=Column on the "
+            f"command line; the file's columns are {_columns_shown(table.columns)})"
         )
     progress(0.1, f"Checking {len(table.rows):,} rows")
     parsed = parse_rows(kind, table, column_mapping)
@@ -328,11 +330,20 @@ def rejected_rows_csv(prepared_table: RawTable, parsed: ParsedRows) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _writable_folder(folder: Path) -> bool:
+    """A folder the user means to be written to: writable, and not marked read-only (no write
+    bit for anyone) even when this process could write there anyway, as root can."""
+    try:
+        return os.access(folder, os.W_OK) and bool(folder.stat().st_mode & 0o222)
+    except OSError:
+        return False
+
+
 def _write_rejected(source: ImportSource, data: bytes) -> tuple[Path | None, str | None]:
     # Runs after the import committed: a failure here is a note, never an error that would
     # make the (successful) import look failed. Files are written whole or not at all.
     name = f"{Path(clean_upload_name(source.name, 'import.csv')).stem}.rejected.csv"
-    if source.path is not None:
+    if source.path is not None and _writable_folder(source.path.parent):
         target = source.path.with_name(name)
         try:
             write_atomically(target, data)
@@ -386,7 +397,8 @@ def run_import(source: ImportSource, kind: str, *, session_factory: sessionmaker
     preview = prepared.preview
     if not preview.is_valid and not skip_invalid:
         raise ImportRejected(preview.error_message() + "\nNothing was imported. Fix these rows, or import "
-                             "the valid rows only (--skip-invalid).", preview)  # fmt: skip
+                             "the valid rows only (Skip invalid rows on the Data page, --skip-invalid on the "
+                             "command line).", preview)  # fmt: skip
     if not prepared.parsed.records:
         raise ImportRejected(f"{source.name}: no valid rows to import.\n" + preview.error_message(), preview)
     writer = _WRITERS[kind]

@@ -54,6 +54,25 @@ def test_import_command_skip_invalid_writes_the_rejected_file_beside_the_input(t
     assert _companies() == 2
 
 
+def test_skip_invalid_never_writes_into_a_read_only_folder_even_as_root(tmp_path: Path):
+    from workbench.config import get_settings
+
+    folder = tmp_path / "vendor"
+    folder.mkdir()
+    path = folder / "c.csv"
+    path.write_text(BAD, encoding="utf-8")
+    folder.chmod(0o555)  # marked read-only; root could still write there
+    try:
+        result = CliRunner().invoke(app, ["import", "companies", str(path), "--skip-invalid"])
+    finally:
+        folder.chmod(0o755)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["c.csv"]
+    written = get_settings().exports_dir / "c.rejected.csv"
+    assert written.is_file() and "negative value" in written.read_text(encoding="utf-8")
+    assert "not writable" in " ".join(result.output.split()) and str(written) in "".join(result.output.split())
+
+
 def test_import_command_dry_run_and_explicit_mapping(tmp_path: Path):
     path = tmp_path / "c.csv"
     path.write_text("Code,Label\nX1,Xeno\n", encoding="utf-8")
