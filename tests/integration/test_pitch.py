@@ -171,9 +171,10 @@ def test_tear_sheet_follows_information_barriers_and_flags_the_restricted_list(s
     seed_demo(store.session_factory, SMALL, user="test-user")
     with store.session_factory.begin() as s:
         company = _listed_with_debt(s)
+        # the company's newest deal: the tear sheet lists the newest ten
         deal = s.scalars(select(Deal).join(DealParty).where(DealParty.company_id == company.id,
                                                             DealParty.role.in_(("issuer", "target", "acquirer")))
-                         .limit(1)).one()  # fmt: skip
+                         .order_by(Deal.announced_date.desc(), Deal.id.desc()).limit(1)).one()  # fmt: skip
         team = DealTeam(name="Project Falcon")
         s.add(team)
         s.flush()
