@@ -24,7 +24,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,9 @@ from workbench.keyword import KeywordIndex, highlight, matched_words
 from workbench.models import Deal
 from workbench.progress import ProgressCallback, no_progress
 from workbench.vector_index import VectorIndex
+
+if TYPE_CHECKING:  # typing only: services.imports need not load with the precedents
+    from services.imports.service import AfterImport
 
 log = logging.getLogger(__name__)
 
@@ -901,11 +904,7 @@ def result_json_line(result: PrecedentResult | BatchFailure, *, line: int | None
 
 
 # --- keeping the index current after an import -----------------------------------------------
-# The shape of services.imports.service.AfterImport: (kind, store, progress) -> note or None.
-ImportHook = Callable[[str, sessionmaker[Session], ProgressCallback], str | None]
-
-
-def index_after_import(*, engine: PrecedentEngine, embedder: Callable[[], Embedder]) -> ImportHook:
+def index_after_import(*, engine: PrecedentEngine, embedder: Callable[[], Embedder]) -> AfterImport:
     """A hook for ``run_import(after_import=...)``: after a deals import, embed the new or changed
     deals and bring the engine's vector index up to date (other kinds: nothing to do).
 

@@ -192,7 +192,7 @@ def import_(
         with progress_bar(f"Importing {kind}") as progress:
             result = run_import(source, kind, session_factory=factory, user=viewer.user,
                                 mapping=overrides, skip_invalid=skip_invalid, progress=progress,
-                                prepared=prepared, viewer=viewer, after_import=deals_index_hook())  # fmt: skip
+                                prepared=prepared, viewer=viewer, after_import=_index_after_deals_import)  # fmt: skip
     except ImportRejected:
         err.print("Nothing was imported. Fix these rows, or import the valid rows only with --skip-invalid.")
         raise typer.Exit(1) from None
@@ -458,14 +458,19 @@ def ingest(
 
 
 # --- precedents ---
-def deals_index_hook():  # -> services.imports.service.AfterImport
-    """For `workbench import`: after a deals import, embed the new deals with the configured
-    embedder (WORKBENCH_EMBEDDER; loaded only then) and update the precedents vector index."""
+def _index_after_deals_import(kind: str, session_factory: sessionmaker[Session],
+                              progress: ProgressCallback) -> str | None:
+    """For `workbench import` (a services.imports AfterImport): after a deals import, embed
+    the new deals with the configured embedder and update the precedents vector index. Other
+    kinds return at once, without loading the precedents code or the model."""
+    if kind != "deals":
+        return None
     from services.precedents import engine_from_settings, index_after_import
     from workbench.embeddings import build_embedder
 
     cfg = get_settings()
-    return index_after_import(engine=engine_from_settings(cfg), embedder=lambda: build_embedder(cfg))
+    hook = index_after_import(engine=engine_from_settings(cfg), embedder=lambda: build_embedder(cfg))
+    return hook(kind, session_factory, progress)
 
 
 @app.command()
